@@ -1,0 +1,3 @@
+from homelab_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""Errors that reach the user as one clear line, each with a documented exit code.
+
+Exit codes (documented in the README and in ``homelab-tui --help``):
+
+* 0  success
+* 1  runtime failure of a subcommand (e.g. the demo servers could not start)
+* 2  bad command line (unknown flag, bad value) — argparse's own convention
+* 3  bad configuration: config file unreadable/invalid, kubeconfig invalid, unknown context
+* 130 interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_CONFIG = 3
+EXIT_INTERRUPTED = 130
+
+
+class HomelabError(Exception):
+    """An error with a one-line message meant for the user."""
+
+    exit_code = EXIT_FAILURE
+
+
+class ConfigError(HomelabError):
+    """The config file, kubeconfig or a flag value is unusable."""
+
+    exit_code = EXIT_CONFIG

@@ -1,0 +1,51 @@
+"""The cluster as the watch cache saw it at one moment.
+
+Objects are kept as the plain JSON dicts the API server sends (not the client's
+pydantic models): cheaper to parse, and the model layer reads them with
+``obj.get(...)``. They are shared read-only: never mutate one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+KubeObject = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ClusterState:
+    """What the watch cache knows, at one moment.
+
+    ``objects[key]`` is a tuple of object dicts, sorted by (namespace, name).
+    ``errors[key]`` is the last error of that resource's watch (e.g. 403 on secrets);
+    ``absent`` holds optional resources the server does not serve (CRD not installed).
+    ``synced`` holds the keys whose initial list has completed.
+    """
+
+    objects: Mapping[str, tuple[KubeObject, ...]] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    absent: frozenset[str] = frozenset()
+    synced: frozenset[str] = frozenset()
+    context: str = ""
+    server: str = ""
+
+    def get(self, key: str) -> tuple[KubeObject, ...]:
+        return self.objects.get(key, ())
+
+    def in_namespace(self, key: str, namespace: str) -> tuple[KubeObject, ...]:
+        return tuple(o for o in self.get(key) if o.get("metadata", {}).get("namespace") == namespace)
+
+    def find(self, key: str, namespace: str | None, name: str) -> KubeObject | None:
+        for o in self.get(key):
+            md = o.get("metadata", {})
+            if md.get("name") == name and (namespace is None or md.get("namespace") == namespace):
+                return o
+        return None
+
+    def ingressroutes(self) -> tuple[KubeObject, ...]:
+        """IngressRoutes from traefik.io and the legacy traefik.containo.us group."""
+        return self.get("ingressroutes") + self.get("ingressroutes_legacy")
+
+    def middlewares(self) -> tuple[KubeObject, ...]:
+        return self.get("middlewares") + self.get("middlewares_legacy")
