@@ -107,3 +107,47 @@ def static_services(state: DashboardState, settings: Settings | None = None, *, 
         context=context,
         read_only=read_only,
     )
+
+
+def build_services(settings: Settings, *, kubeconfig: str | None = None, context: str | None = None,
+                   read_only: bool = False, litellm_key: str | None = None) -> Services:
+    """The real sources for a cluster. Nothing here blocks: connections happen in workers."""
+    from homelab_tui.config import read_litellm_key
+    from homelab_tui.sources.kube import KubeSource
+    from homelab_tui.sources.kube_client import KubeTarget
+    from homelab_tui.sources.litellm import LiteLLMSource
+    from homelab_tui.sources.nvml import make_gpu_source
+    from homelab_tui.sources.prometheus import PrometheusSource
+
+    key = litellm_key if litellm_key is not None else read_litellm_key(settings)
+    prometheus = PrometheusSource(settings)
+    return Services(
+        settings=settings,
+        kube=KubeSource(KubeTarget(kubeconfig, context), settings.kubernetes),
+        prometheus=prometheus,
+        litellm=LiteLLMSource(settings, key),
+        gpu=make_gpu_source(settings, prometheus),
+        context=context or "",
+        read_only=read_only,
+    )
+
+
+def demo_services(settings: Settings, *, read_only: bool = False, **lab_options: Any) -> Services:
+    """Start the simulated home-lab in-process and return sources pointed at it."""
+    import dataclasses
+
+    from homelab_tui.demo.runner import DemoLab
+
+    lab = DemoLab(**lab_options).start()
+    demo_settings = dataclasses.replace(
+        settings,
+        prometheus=dataclasses.replace(settings.prometheus, url=lab.prometheus_url),
+        litellm=dataclasses.replace(settings.litellm, url=lab.litellm_url, key_file=str(lab.key_file)),
+        source=f"demo ({lab.workdir})",
+    )
+    services = build_services(demo_settings, kubeconfig=str(lab.kubeconfig_path), read_only=read_only,
+                              litellm_key=lab.litellm_key)
+    services.context = "homelab-demo"
+    services.closers.append(lab.stop)
+    services.lab = lab  # type: ignore[attr-defined]
+    return services

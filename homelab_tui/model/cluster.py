@@ -29,6 +29,8 @@ class ClusterState:
     synced: frozenset[str] = frozenset()
     context: str = ""
     server: str = ""
+    #: increases with every change the cache applied (cheap change detection for the UI)
+    revision: int = 0
 
     def get(self, key: str) -> tuple[KubeObject, ...]:
         return self.objects.get(key, ())

@@ -1,0 +1,159 @@
+"""Command line: ``homelab-tui [global flags] [command]``.
+
+Global flags work before or after a command, as kubectl's do. Heavy imports
+(Textual, the Kubernetes client) happen only in the code path that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Sequence
+
+from homelab_tui import __version__
+from homelab_tui.errors import (EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ConfigError,
+                                HomelabError)
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0    success
+  1    runtime failure (e.g. the simulated home-lab could not start)
+  2    bad command line (unknown flag or command, bad value)
+  3    bad configuration (config file, --kubeconfig file)
+  130  interrupted
+
+secrets: the LiteLLM key is read from $HOMELAB_TUI_LITELLM_KEY or from the file named by
+litellm.key_file in the config; it is never accepted as a command-line flag.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"homelab-tui: error: {message} (see homelab-tui --help)\n")
+
+
+def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
+    d = argparse.SUPPRESS if suppress else None
+    p.add_argument("--kubeconfig", metavar="FILE", default=d,
+                   help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+    p.add_argument("--context", metavar="NAME", default=d, help="kubeconfig context (default: current-context)")
+    p.add_argument("--config", metavar="FILE", default=d,
+                   help="config file (default: $XDG_CONFIG_HOME/homelab-tui/config.toml)")
+    p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                   help="refuse every action that changes the cluster")
+    p.add_argument("--demo", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                   help="run against the simulated home-lab, started in-process on 127.0.0.1")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="homelab-tui",
+        description="A terminal dashboard for the K3s home-lab: namespaces, ingress & certificates, "
+                    "storage, GPU mode and LLM inference tiers.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"homelab-tui {__version__}")
+    _add_global_flags(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = sub.add_parser(
+        "demo-server", help="run the simulated home-lab alone and print its URLs as one JSON line",
+        description="Run the simulated home-lab (Kubernetes API, Prometheus, LiteLLM) on 127.0.0.1. Once ready, "
+                    "print ONE JSON line {kubeconfig, config, prometheus, litellm, control} on stdout, then "
+                    "serve until SIGINT or SIGTERM and exit 0.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_global_flags(demo, suppress=True)
+    demo.add_argument("--scale", type=int, default=1, choices=range(1, 21), metavar="N",
+                      help="multiply the home-lab's size (1-20; 10 = ~3,000 pods)")
+    demo.add_argument("--step", type=float, default=1.0, metavar="SECONDS",
+                      help="seconds between simulated pod transitions (default 1)")
+    demo.add_argument("--workdir", metavar="DIR", help="where to write the kubeconfig and config (default: a temp dir)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo-server":
+            return _demo_server(args)
+        return _dashboard(args)
+    except HomelabError as exc:
+        print(f"homelab-tui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def _load_settings(args: argparse.Namespace):
+    from homelab_tui.config import load_settings
+
+    return load_settings(args.config, explicit=args.config is not None)
+
+
+def _check_kubeconfig_flag(args: argparse.Namespace) -> None:
+    if args.kubeconfig:
+        for part in str(args.kubeconfig).split(os.pathsep):
+            p = Path(part).expanduser()
+            if part and not p.is_file():
+                raise ConfigError(f"--kubeconfig {p}: no such file")
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from homelab_tui.services import build_services, demo_services
+
+    settings = _load_settings(args)
+    _check_kubeconfig_flag(args)
+    if args.demo:
+        services = demo_services(settings, read_only=args.read_only)
+    else:
+        services = build_services(settings, kubeconfig=args.kubeconfig, context=args.context,
+                                  read_only=args.read_only)
+    try:
+        from homelab_tui.ui.app import make_app
+
+        make_app(services).run()
+    finally:
+        services.close()
+    return EXIT_OK
+
+
+def _demo_server(args: argparse.Namespace) -> int:
+    from homelab_tui.demo.runner import DemoLab
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    lab = DemoLab(args.workdir, step=args.step, scale=args.scale)
+    try:
+        lab.start()
+    except (RuntimeError, OSError) as exc:
+        print(f"homelab-tui: demo-server: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        sys.stdout.write(json.dumps(lab.info()) + "\n")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        lab.stop()
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+
+
+__all__ = ["main", "build_parser", "EXIT_CONFIG"]

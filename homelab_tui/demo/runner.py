@@ -1,0 +1,259 @@
+"""The simulated home-lab: real HTTP servers on 127.0.0.1, one asyncio loop in a background thread.
+
+Used by ``homelab-tui --demo`` (in-process), ``homelab-tui demo-server`` and the tests.
+It writes a kubeconfig and a dashboard config file into its work directory, so a
+stock kubectl, curl or the dashboard itself can talk to it like to the real home-lab.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from aiohttp import web
+
+from homelab_tui.demo.control import create_control_app
+from homelab_tui.demo.faults import Faults
+
+T = TypeVar("T")
+
+HOST = "127.0.0.1"
+SERVERS = ("kubernetes", "prometheus", "litellm")
+
+
+class DemoLab:
+    """Start with ``with DemoLab() as lab:`` or ``lab.start()`` / ``lab.stop()``."""
+
+    def __init__(self, workdir: str | os.PathLike[str] | None = None, *, now: dt.datetime | None = None,
+                 clock: Callable[[], float] = time.time, step: float = 1.0, scale: int = 1,
+                 life: bool = True) -> None:
+        self._own_workdir = workdir is None
+        self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="homelab-tui-demo-"))
+        self.now = now or dt.datetime.now(dt.timezone.utc)
+        self.clock = clock
+        self.step = step
+        self.scale = scale
+        self.life_enabled = life
+        self.token = "demo-" + secrets.token_hex(16)
+        self.litellm_key = "sk-demo-" + secrets.token_hex(16)
+        self.faults = Faults()
+        self.store: Any = None
+        self.ports: dict[str, int] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runners: dict[str, web.AppRunner] = {}
+        self._sites: dict[str, web.TCPSite] = {}
+        self._tasks: list[asyncio.Task] = []
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+
+    # ------------------------------------------------------------------ URLs and files
+
+    def url(self, server: str) -> str:
+        return f"http://{HOST}:{self.ports[server]}"
+
+    @property
+    def kube_url(self) -> str:
+        return self.url("kubernetes")
+
+    @property
+    def prometheus_url(self) -> str:
+        return self.url("prometheus")
+
+    @property
+    def litellm_url(self) -> str:
+        return self.url("litellm")
+
+    @property
+    def control_url(self) -> str:
+        return self.url("control")
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        return self.workdir / "kubeconfig"
+
+    @property
+    def config_path(self) -> Path:
+        return self.workdir / "config.toml"
+
+    @property
+    def key_file(self) -> Path:
+        return self.workdir / "litellm.key"
+
+    def info(self) -> dict[str, str]:
+        """What ``demo-server`` prints once ready."""
+        return {
+            "kubeconfig": str(self.kubeconfig_path),
+            "config": str(self.config_path),
+            "prometheus": self.prometheus_url,
+            "litellm": self.litellm_url,
+            "control": self.control_url,
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> "DemoLab":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 30.0) -> "DemoLab":
+        self._thread = threading.Thread(target=self._thread_main, name="demo-lab", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the simulated home-lab did not start in time")
+        if self._startup_error is not None:
+            raise RuntimeError(f"the simulated home-lab failed to start: {self._startup_error}")
+        self._write_files()
+        return self
+
+    def stop(self) -> None:
+        loop = self._loop
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=15)
+            loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+            self._thread = None
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def call(self, fn: Callable[[], T], timeout: float = 10.0) -> T:
+        """Run ``fn`` on the lab's loop thread and return its result."""
+        assert self._loop is not None
+        fut: Future = Future()
+
+        def runner() -> None:
+            try:
+                fut.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                fut.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(runner)
+        return fut.result(timeout)
+
+    def set_down(self, server: str, down: bool = True) -> None:
+        """Really stop (or restart) a server's listening socket: clients get 'connection refused'."""
+        assert self._loop is not None
+        asyncio.run_coroutine_threadsafe(self._set_down(server, down), self._loop).result(timeout=15)
+
+    # ------------------------------------------------------------------ loop thread
+
+    def _thread_main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._startup())
+        except BaseException as exc:  # noqa: BLE001 - reported to start()
+            self._startup_error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+
+    async def _startup(self) -> None:
+        from homelab_tui.demo import kube_api, litellm_sim, prometheus_sim
+        from homelab_tui.demo.life import Life
+        from homelab_tui.demo.seed import build_objects
+        from homelab_tui.demo.store import ClusterStore
+
+        self.store = ClusterStore(build_objects(self.now, scale=self.scale))
+        apps = {
+            "kubernetes": kube_api.create_app(self.store, self.faults["kubernetes"], self.token),
+            "prometheus": prometheus_sim.create_app(self.store, self.faults["prometheus"], self.clock),
+            "litellm": litellm_sim.create_app(self.store, self.faults["litellm"], self.litellm_key),
+            "control": create_control_app(self),
+        }
+        for name, app in apps.items():
+            runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+            await runner.setup()
+            site = web.TCPSite(runner, HOST, 0, reuse_address=True)
+            await site.start()
+            self._runners[name] = runner
+            self._sites[name] = site
+            self.ports[name] = runner.addresses[0][1]
+        if self.life_enabled:
+            self._tasks.append(asyncio.get_running_loop().create_task(Life(self.store, step=self.step).run()))
+
+    async def _shutdown(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for runner in self._runners.values():
+            await runner.cleanup()
+
+    async def _set_down(self, server: str, down: bool) -> None:
+        if server not in SERVERS:
+            raise ValueError(f"unknown server {server!r} (one of {', '.join(SERVERS)})")
+        self.faults[server].down = down
+        runner = self._runners[server]
+        if down:
+            site = self._sites.pop(server, None)
+            if site is not None:
+                await site.stop()
+            # end open connections too (watches), as a crashed server would
+            for conn in list(getattr(runner.server, "connections", []) or []):
+                conn.force_close()
+        elif server not in self._sites:
+            site = web.TCPSite(runner, HOST, self.ports[server], reuse_address=True)
+            await site.start()
+            self._sites[server] = site
+
+    # ------------------------------------------------------------------ files
+
+    def _write_files(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        _write_private(self.key_file, self.litellm_key + "\n")
+        _write_private(self.kubeconfig_path, KUBECONFIG_TEMPLATE.format(server=self.kube_url, token=self.token))
+        self.config_path.write_text(CONFIG_TEMPLATE.format(
+            prometheus=self.prometheus_url, litellm=self.litellm_url, key_file=self.key_file), encoding="utf-8")
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+KUBECONFIG_TEMPLATE = """\
+apiVersion: v1
+kind: Config
+clusters:
+- name: homelab-demo
+  cluster:
+    server: {server}
+contexts:
+- name: homelab-demo
+  context:
+    cluster: homelab-demo
+    user: homelab-demo-admin
+current-context: homelab-demo
+users:
+- name: homelab-demo-admin
+  user:
+    token: {token}
+"""
+
+CONFIG_TEMPLATE = """\
+# homelab-tui config for the simulated home-lab (written by homelab-tui demo-server)
+[prometheus]
+url = "{prometheus}"
+
+[litellm]
+url = "{litellm}"
+key_file = "{key_file}"
+"""

@@ -1,0 +1,343 @@
+"""The Kubernetes watch cache: list once, then watch; screens read snapshots.
+
+One background thread per watched resource runs the informer loop:
+
+1. list (records ``metadata.resourceVersion``),
+2. watch from that version with bookmarks and a server-side timeout,
+3. when the stream ends, resume the watch from the last version seen,
+4. on 410 Gone (an ERROR event inside a 200 stream, or a 410 answer) re-list,
+5. on failure, retry with exponential backoff (capped), keeping the last good data.
+
+In the steady state the API server sees only long-lived watch requests, no lists.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any, Callable
+
+from homelab_tui.config import KubernetesSettings
+from homelab_tui.model.cluster import ClusterState, KubeObject
+from homelab_tui.model.snapshot import Snapshot
+from homelab_tui.sources.kube_client import KubeApi, KubeError, KubeTarget, load_kube_api
+from homelab_tui.sources.resources import WATCHED, ResourceSpec
+
+Key = tuple[str, str]  # (namespace, name)
+
+
+def _obj_key(obj: KubeObject) -> Key:
+    md = obj.get("metadata") or {}
+    return (md.get("namespace") or "", md.get("name") or "")
+
+
+class _ResourceCache:
+    """Objects of one resource, plus its watch health."""
+
+    def __init__(self, spec: ResourceSpec) -> None:
+        self.spec = spec
+        self.items: dict[Key, KubeObject] = {}
+        self.sorted: tuple[KubeObject, ...] | None = ()
+        self.synced = False
+        self.absent = False
+        self.error: str | None = None
+        self.error_since: float | None = None
+        self.last_ok: float | None = None
+
+    def view(self) -> tuple[KubeObject, ...]:
+        if self.sorted is None:
+            self.sorted = tuple(self.items[k] for k in sorted(self.items))
+        return self.sorted
+
+
+class _Gone(Exception):
+    """The watch's resourceVersion is too old: re-list."""
+
+
+class KubeSource:
+    """Watch cache over the resources in :data:`homelab_tui.sources.resources.WATCHED`."""
+
+    name = "kubernetes"
+
+    def __init__(self, target: KubeTarget, settings: KubernetesSettings | None = None, *,
+                 resources: tuple[ResourceSpec, ...] = WATCHED, clock: Callable[[], float] = time.time,
+                 api: KubeApi | None = None, min_backoff: float = 0.5) -> None:
+        self.target = target
+        self.settings = settings or KubernetesSettings()
+        self.clock = clock
+        self._api = api
+        self._api_error: str | None = None
+        self._lock = threading.RLock()
+        self._caches = {spec.key: _ResourceCache(spec) for spec in resources}
+        self._revision = 0
+        self._state: ClusterState | None = None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._open: dict[str, list] = {}
+        self._on_change: Callable[[], None] | None = None
+        self._changed = threading.Event()
+        self._started_at: float | None = None
+        self.min_backoff = min_backoff
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self, on_change: Callable[[], None] | None = None) -> None:
+        """Start the watch threads. ``on_change`` is called from a background thread, coalesced."""
+        if self._threads:
+            return
+        self._on_change = on_change
+        self._started_at = self.clock()
+        for key in self._caches:
+            t = threading.Thread(target=self._run, args=(key,), name=f"watch-{key}", daemon=True)
+            self._threads.append(t)
+        notifier = threading.Thread(target=self._notify_loop, name="watch-notify", daemon=True)
+        self._threads.append(notifier)
+        for t in self._threads:
+            t.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._changed.set()
+        with self._lock:
+            for holders in self._open.values():
+                for resp in holders:
+                    try:
+                        resp.close()
+                    except Exception:  # noqa: BLE001 - best effort on shutdown
+                        pass
+        for t in self._threads:
+            t.join(timeout=2)
+        self._threads = []
+
+    def drop_watches(self) -> None:
+        """Close every open watch stream (they resume from their last resourceVersion)."""
+        with self._lock:
+            for holders in self._open.values():
+                for resp in holders:
+                    try:
+                        resp.close()
+                    except Exception:  # noqa: BLE001
+                        pass
+
+    def api(self) -> KubeApi:
+        """The loaded client (loads the kubeconfig on first use; blocking). Raises KubeError."""
+        with self._lock:
+            if self._api is None:
+                self._api = load_kube_api(self.target, self.settings.timeout)
+            return self._api
+
+    # ------------------------------------------------------------------ reading
+
+    def current(self) -> Snapshot[ClusterState]:
+        now = self.clock()
+        with self._lock:
+            caches = list(self._caches.values())
+            if self._state is None or self._state.revision != self._revision:
+                self._state = ClusterState(
+                    objects={c.spec.key: c.view() for c in caches if not c.absent},
+                    errors={c.spec.key: c.error for c in caches if c.error},
+                    absent=frozenset(c.spec.key for c in caches if c.absent),
+                    synced=frozenset(c.spec.key for c in caches if c.synced),
+                    context=self._api.context if self._api else (self.target.context or ""),
+                    server=self._api.server if self._api else "",
+                    revision=self._revision,
+                )
+            state = self._state
+            api_error = self._api_error
+            required = [c for c in caches if not c.spec.optional]
+            failing = [c for c in required if c.error]
+            synced_any = any(c.synced for c in caches)
+            last_oks = [c.last_ok for c in failing if c.last_ok is not None]
+            error_since = min((c.error_since for c in failing if c.error_since), default=None)
+        if api_error:
+            return Snapshot(self.name, data=state if synced_any else None,
+                            fetched_at=min(last_oks) if last_oks else None, error=api_error,
+                            error_since=error_since or self._started_at, attempted_at=now)
+        if not synced_any and not failing:
+            return Snapshot(self.name, attempted_at=now)
+        error = _summarise(failing, len(required))
+        if failing:
+            fetched = min(last_oks) if last_oks else None
+            return Snapshot(self.name, data=state if synced_any else None, fetched_at=fetched, error=error,
+                            error_since=error_since, attempted_at=now)
+        return Snapshot(self.name, data=state, fetched_at=now, attempted_at=now)
+
+    def list_events(self, namespace: str, involved_name: str | None = None) -> list[dict[str, Any]]:
+        query: list[tuple[str, Any]] = []
+        if involved_name:
+            query.append(("fieldSelector", f"involvedObject.name={involved_name}"))
+        data = self.api().get(f"/api/v1/namespaces/{namespace}/events", query=query)
+        items = list((data or {}).get("items") or [])
+        items.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime")
+                   or (e.get("metadata") or {}).get("creationTimestamp") or "")
+        return items
+
+    # ------------------------------------------------------------------ internals
+
+    def _mark_changed(self) -> None:
+        self._revision += 1
+        self._changed.set()
+
+    def _notify_loop(self) -> None:
+        while not self._stop.is_set():
+            self._changed.wait()
+            if self._stop.is_set():
+                return
+            time.sleep(0.05)  # coalesce bursts of events into one notification
+            self._changed.clear()
+            if self._on_change is not None:
+                try:
+                    self._on_change()
+                except Exception:  # noqa: BLE001 - a UI callback must not kill the cache
+                    pass
+
+    def _set_error(self, cache: _ResourceCache, error: str) -> None:
+        with self._lock:
+            if cache.error != error:
+                if cache.error is None:
+                    cache.error_since = self.clock()
+                cache.error = error
+                self._mark_changed()
+
+    def _set_ok(self, cache: _ResourceCache) -> None:
+        cache.last_ok = self.clock()
+        if cache.error is not None:
+            cache.error = None
+            cache.error_since = None
+            self._mark_changed()
+
+    def _run(self, key: str) -> None:
+        cache = self._caches[key]
+        spec = cache.spec
+        backoff = self.min_backoff
+        rv: str | None = None
+        while not self._stop.is_set():
+            try:
+                api = self._get_api()
+                if rv is None:
+                    rv = self._list(api, cache)
+                    backoff = self.min_backoff
+                rv = self._watch(api, cache, rv)
+                backoff = self.min_backoff
+                continue
+            except _Gone:
+                rv = None
+                continue
+            except KubeError as exc:
+                if exc.status == 404 and spec.optional:
+                    with self._lock:
+                        if not cache.absent:
+                            cache.absent = True
+                            cache.items.clear()
+                            cache.sorted = ()
+                            self._mark_changed()
+                        self._set_ok(cache)
+                    rv = None
+                    self._stop.wait(60)
+                    continue
+                if exc.status == 410:
+                    rv = None
+                    continue
+                if exc.status == 0 and exc.reason in ("NoKubeconfig", "BadKubeconfig"):
+                    return  # recorded as the api error; nothing to retry until restart
+                self._set_error(cache, _error_text(exc))
+            except Exception as exc:  # noqa: BLE001 - keep the watch alive whatever happens
+                self._set_error(cache, f"{type(exc).__name__}: {exc}")
+            self._stop.wait(backoff)
+            backoff = min(backoff * 2, self.settings.max_backoff)
+
+    def _get_api(self) -> KubeApi:
+        try:
+            return self.api()
+        except KubeError as exc:
+            with self._lock:
+                if self._api_error != exc.message:
+                    self._api_error = exc.message
+                    self._mark_changed()
+            raise
+
+    def _list(self, api: KubeApi, cache: _ResourceCache) -> str:
+        data = api.get(cache.spec.path(), timeout=max(self.settings.timeout, 30.0))
+        if not isinstance(data, dict) or not isinstance(data.get("items"), list):
+            raise KubeError(200, "BadResponse", f"{cache.spec.plural}: list answer is not a List")
+        items = {}
+        for obj in data["items"]:
+            if isinstance(obj, dict):
+                obj.setdefault("apiVersion", cache.spec.api_version)
+                obj.setdefault("kind", cache.spec.kind)
+                items[_obj_key(obj)] = obj
+        with self._lock:
+            cache.items = items
+            cache.sorted = None
+            cache.synced = True
+            cache.absent = False
+            self._set_ok(cache)
+            self._mark_changed()
+        return str((data.get("metadata") or {}).get("resourceVersion") or "")
+
+    def _watch(self, api: KubeApi, cache: _ResourceCache, rv: str) -> str:
+        timeout = int(self.settings.watch_timeout)
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", timeout)]
+        if rv:
+            query.append(("resourceVersion", rv))
+        holder: list = []
+        with self._lock:
+            self._open[cache.spec.key] = holder
+        try:
+            for line in api.stream_lines(cache.spec.path(), query, read_timeout=timeout + 15, holder=holder):
+                if self._stop.is_set():
+                    break
+                rv = self._apply(cache, line, rv)
+        finally:
+            with self._lock:
+                self._open.pop(cache.spec.key, None)
+        return rv
+
+    def _apply(self, cache: _ResourceCache, line: bytes, rv: str) -> str:
+        try:
+            event = json.loads(line)
+            etype = event["type"]
+            obj = event["object"]
+        except (ValueError, KeyError, TypeError):
+            raise KubeError(200, "BadResponse", "malformed watch event") from None
+        if etype == "ERROR":
+            code = obj.get("code") if isinstance(obj, dict) else None
+            if code == 410:
+                raise _Gone()
+            raise KubeError(int(code or 500), str(obj.get("reason", "Error")), str(obj.get("message", "")))
+        new_rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
+        with self._lock:
+            if etype == "BOOKMARK":
+                self._set_ok(cache)
+                return new_rv
+            obj.setdefault("apiVersion", cache.spec.api_version)
+            obj.setdefault("kind", cache.spec.kind)
+            if etype in ("ADDED", "MODIFIED"):
+                cache.items[_obj_key(obj)] = obj
+            elif etype == "DELETED":
+                cache.items.pop(_obj_key(obj), None)
+            cache.sorted = None
+            self._set_ok(cache)
+            self._mark_changed()
+        return new_rv
+
+
+def _error_text(exc: KubeError) -> str:
+    if exc.status in (401, 403):
+        return f"{exc.status} {exc.reason}: {exc.message}"
+    return exc.message if exc.status == 0 else str(exc)
+
+
+def _summarise(failing: list[_ResourceCache], total: int) -> str | None:
+    if not failing:
+        return None
+    errors: dict[str, list[str]] = {}
+    for c in failing:
+        errors.setdefault(c.error or "error", []).append(c.spec.key)
+    text, keys = max(errors.items(), key=lambda kv: len(kv[1]))
+    if len(failing) == total:
+        return f"API unreachable: {text}" if "unreachable" not in text.lower() else text
+    names = ", ".join(sorted(keys)[:3]) + ("…" if len(keys) > 3 else "")
+    more = f" (+{len(errors) - 1} other error)" if len(errors) > 1 else ""
+    return f"{names}: {text}{more}"
