@@ -71,6 +71,8 @@ class Services:
     read_only: bool = False
     #: things to close at exit (e.g. a demo lab started in-process)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    #: the in-process simulated home-lab (``--demo``), else None
+    lab: Any = None
 
     def state(self) -> DashboardState:
         """Everything the sources currently hold (no I/O)."""
@@ -149,5 +151,5 @@ def demo_services(settings: Settings, *, read_only: bool = False, **lab_options:
                               litellm_key=lab.litellm_key)
     services.context = "homelab-demo"
     services.closers.append(lab.stop)
-    services.lab = lab  # type: ignore[attr-defined]
+    services.lab = lab
     return services

@@ -1,0 +1,193 @@
+"""Pods and workloads: status text, readiness, problems, ownership."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from homelab_tui.model.cluster import ClusterState, KubeObject
+from homelab_tui.model.health import Finding, State
+from homelab_tui.model.objects import (
+    as_int, as_list, as_map, as_str, condition, labels_of, meta, name_of, namespace_of,
+    parse_time, spec_of, status_of,
+)
+
+#: seconds a pod may stay Pending / not ready / Terminating before it is a problem
+PENDING_GRACE = 300.0
+#: seconds a workload may be below its desired count while it rolls out or loads
+ROLLOUT_GRACE = 600.0
+
+#: waiting reasons that mean the container cannot run
+FAILING_REASONS = frozenset({
+    "CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "InvalidImageName",
+    "CreateContainerConfigError", "CreateContainerError", "RunContainerError", "ErrImageNeverPull",
+})
+
+#: workload kind -> ClusterState key
+WORKLOAD_KEYS: dict[str, str] = {
+    "Deployment": "deployments",
+    "StatefulSet": "statefulsets",
+    "DaemonSet": "daemonsets",
+}
+
+
+def _container_statuses(pod: Any) -> list[Mapping[str, Any]]:
+    st = status_of(pod)
+    return [as_map(c) for c in as_list(st.get("initContainerStatuses")) + as_list(st.get("containerStatuses"))]
+
+
+def pod_restarts(pod: Any) -> int:
+    return sum(max(0, as_int(c.get("restartCount"))) for c in _container_statuses(pod))
+
+
+def pod_ready(pod: Any) -> bool:
+    cond = condition(pod, "Ready")
+    return bool(cond) and cond.get("status") == "True"
+
+
+def pod_phase(pod: Any) -> str:
+    return as_str(status_of(pod).get("phase")) or "Unknown"
+
+
+def pod_node(pod: Any) -> str:
+    return as_str(spec_of(pod).get("nodeName"))
+
+
+def is_terminating(obj: Any) -> bool:
+    return bool(meta(obj).get("deletionTimestamp"))
+
+
+def _waiting_reason(pod: Any) -> str:
+    """The first container's waiting/terminated reason, failing reasons first."""
+    reasons: list[str] = []
+    for c in _container_statuses(pod):
+        state = as_map(c.get("state"))
+        reason = as_str(as_map(state.get("waiting")).get("reason")) or as_str(
+            as_map(state.get("terminated")).get("reason"))
+        if reason:
+            reasons.append(reason)
+    failing = [r for r in reasons if r in FAILING_REASONS]
+    return (failing or reasons or [""])[0]
+
+
+def pod_status_text(pod: Any) -> str:
+    """The STATUS column as ``kubectl get pods`` shows it."""
+    if is_terminating(pod):
+        return "Terminating"
+    st = status_of(pod)
+    if as_str(st.get("reason")):
+        return as_str(st.get("reason"))  # Evicted, NodeLost, ...
+    phase = pod_phase(pod)
+    reason = _waiting_reason(pod)
+    if phase in ("Pending", "Running") and reason and reason not in ("Completed",):
+        return reason
+    if phase == "Succeeded":
+        return "Completed"
+    return phase
+
+
+def pod_problem(pod: Any, now: float, restarts_warn: int = 5) -> Finding | None:
+    """What is wrong with a pod, or None."""
+    subject = f"{namespace_of(pod)}/{name_of(pod)}"
+    status = pod_status_text(pod)
+    phase = pod_phase(pod)
+    if status in FAILING_REASONS or status == "OOMKilled":
+        return Finding(State.FAIL, subject, status)
+    if phase == "Failed":
+        return Finding(State.WARN, subject, status)
+    since_deleted = _seconds_since(meta(pod).get("deletionTimestamp"), now)
+    if is_terminating(pod):
+        if since_deleted is not None and since_deleted > PENDING_GRACE:
+            return Finding(State.WARN, subject, f"Terminating for {int(since_deleted // 60)} min")
+        return None
+    created = _seconds_since(meta(pod).get("creationTimestamp"), now)
+    if phase == "Pending":
+        if created is not None and created > PENDING_GRACE:
+            sched = condition(pod, "PodScheduled")
+            why = as_str(sched.get("reason")) if sched and sched.get("status") == "False" else ""
+            return Finding(State.WARN, subject, f"Pending for {int(created // 60)} min"
+                           + (f" ({why})" if why else ""))
+        return None
+    restarts = pod_restarts(pod)
+    if phase == "Running" and not pod_ready(pod):
+        ready_cond = condition(pod, "Ready")
+        since = _seconds_since(ready_cond.get("lastTransitionTime") if ready_cond else None, now)
+        since = created if since is None else since
+        if since is not None and since > PENDING_GRACE:
+            return Finding(State.WARN, subject, "Running but not ready")
+    if restarts_warn > 0 and restarts >= restarts_warn:
+        return Finding(State.WARN, subject, f"{restarts} restarts")
+    return None
+
+
+def _seconds_since(value: Any, now: float) -> float | None:
+    t = parse_time(value)
+    return None if t is None else max(0.0, now - t)
+
+
+# --------------------------------------------------------------------------- workloads
+
+def workload_counts(obj: Any, kind: str) -> tuple[int, int]:
+    """(ready, desired) replicas of a Deployment, StatefulSet or DaemonSet."""
+    st = status_of(obj)
+    if kind == "DaemonSet":
+        return max(0, as_int(st.get("numberReady"))), max(0, as_int(st.get("desiredNumberScheduled")))
+    replicas = spec_of(obj).get("replicas")
+    desired = 1 if replicas is None else max(0, as_int(replicas))
+    return max(0, as_int(st.get("readyReplicas"))), desired
+
+
+def workload_problem(obj: Any, kind: str, now: float) -> Finding | None:
+    """A workload below its desired count (FAIL when none ready, WARN when partial or rolling out)."""
+    subject = f"{namespace_of(obj)}/{name_of(obj)}"
+    progressing = condition(obj, "Progressing")
+    if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
+        return Finding(State.FAIL, subject, "rollout stuck (progress deadline exceeded)")
+    ready, desired = workload_counts(obj, kind)
+    if ready >= desired:
+        return None
+    text = f"{ready}/{desired} ready"
+    if ready == 0 and not _recently_changed(obj, now):
+        return Finding(State.FAIL, subject, text)
+    return Finding(State.WARN, subject, text)
+
+
+def _recently_changed(obj: Any, now: float) -> bool:
+    """True while a workload is young or its rollout moved within :data:`ROLLOUT_GRACE`."""
+    times = [_seconds_since(meta(obj).get("creationTimestamp"), now)]
+    for ctype in ("Progressing", "Available"):
+        cond = condition(obj, ctype)
+        if cond:
+            times.append(_seconds_since(cond.get("lastUpdateTime") or cond.get("lastTransitionTime"), now))
+    return any(t is not None and t <= ROLLOUT_GRACE for t in times)
+
+
+def selector_labels(obj: Any) -> Mapping[str, Any]:
+    return as_map(as_map(spec_of(obj).get("selector")).get("matchLabels"))
+
+
+def owns_pod(obj: Any, kind: str, pod: Any) -> bool:
+    """Whether ``pod`` belongs to workload ``obj`` (ownerReferences; selector labels as fallback)."""
+    if namespace_of(pod) != namespace_of(obj):
+        return False
+    name = name_of(obj)
+    owners = [as_map(o) for o in as_list(meta(pod).get("ownerReferences"))]
+    for owner in owners:
+        okind, oname = as_str(owner.get("kind")), as_str(owner.get("name"))
+        if kind == "Deployment" and okind == "ReplicaSet" and oname.rsplit("-", 1)[0] == name and "-" in oname:
+            return True
+        if okind == kind and oname == name:
+            return True
+    if owners:
+        return False
+    selector = selector_labels(obj)
+    pod_labels = labels_of(pod)
+    return bool(selector) and all(pod_labels.get(k) == v for k, v in selector.items())
+
+
+def owned_pods(cluster: ClusterState, obj: Any, kind: str) -> tuple[KubeObject, ...]:
+    return tuple(p for p in cluster.in_namespace("pods", namespace_of(obj)) if owns_pod(obj, kind, p))
+
+
+def is_owned(pod: Any) -> bool:
+    return bool(as_list(meta(pod).get("ownerReferences")))

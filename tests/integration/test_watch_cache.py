@@ -1,0 +1,149 @@
+"""The watch cache against the simulated API server: sync, resume, 410 re-list, reconnect, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from homelab_tui.config import KubernetesSettings
+from homelab_tui.sources.kube import KubeSource
+from homelab_tui.sources.kube_client import KubeTarget
+from homelab_tui.sources.resources import SPECS, WATCHED
+from tests.conftest import wait_until
+
+REQUIRED = {s.key for s in WATCHED if not s.optional}
+
+
+def _source(lab, **kw) -> KubeSource:
+    settings = KubernetesSettings(timeout=3.0, watch_timeout=30, max_backoff=0.5)
+    return KubeSource(KubeTarget(str(lab.kubeconfig_path), kw.pop("context", None)), settings, min_backoff=0.1, **kw)
+
+
+def _synced(src: KubeSource) -> bool:
+    snap = src.current()
+    return bool(snap.data and REQUIRED <= snap.data.synced and snap.ok)
+
+
+def _lists(lab) -> int:
+    reqs = lab.faults["kubernetes"].requests
+    return sum(v for k, v in reqs.items() if k.endswith("list"))
+
+
+@pytest.fixture
+def source(lab):
+    src = _source(lab)
+    src.start()
+    wait_until(lambda: _synced(src), message="initial sync")
+    yield src
+    src.stop()
+
+
+def _replicas(src: KubeSource, ns: str, name: str):
+    dep = src.current().data.find("deployments", ns, name)
+    return dep["spec"].get("replicas") if dep else None
+
+
+def _scale(lab, ns: str, name: str, replicas: int) -> None:
+    def edit(obj):
+        obj["spec"]["replicas"] = replicas
+    lab.call(lambda: lab.store.mutate("deployments", ns, name, edit))
+
+
+def test_initial_sync_matches_the_server(lab, source):
+    state = source.current().data
+    pods, _ = lab.call(lambda: lab.store.list("pods"))
+    assert len(state.get("pods")) == len(pods) > 20
+    assert {n["metadata"]["name"] for n in state.get("nodes")} >= {"k3s-master", "k3s-gpu-worker"}
+    assert state.find("deployments", "ml", "vllm-server") is not None
+    assert state.context == "homelab-demo"
+
+
+def test_changes_arrive_by_watch_without_new_lists(lab, source):
+    lists_after_sync = _lists(lab)
+    _scale(lab, "apps", "n8n", 3)
+    wait_until(lambda: _replicas(source, "apps", "n8n") == 3, message="watch delivers the change")
+    assert _lists(lab) == lists_after_sync
+
+
+def test_stream_end_resumes_from_last_version_without_relist(lab, source):
+    lists_after_sync = _lists(lab)
+    watches = lab.faults["kubernetes"].requests["GET watch"]
+    lab.faults["kubernetes"].drop_watches_epoch += 1
+    wait_until(lambda: lab.faults["kubernetes"].requests["GET watch"] >= watches + len(SPECS) // 2,
+               message="watches reopened")
+    _scale(lab, "apps", "n8n", 2)
+    wait_until(lambda: _replicas(source, "apps", "n8n") == 2, message="change after resume")
+    assert _lists(lab) == lists_after_sync
+
+
+def test_410_gone_relists(lab, source):
+    lists_after_sync = _lists(lab)
+    lab.faults["kubernetes"].watch_gone = True
+    lab.faults["kubernetes"].drop_watches_epoch += 1
+    wait_until(lambda: _lists(lab) > lists_after_sync, message="re-list after 410")
+    lab.faults["kubernetes"].watch_gone = False
+    _scale(lab, "docs", "tika", 2)
+    wait_until(lambda: _replicas(source, "docs", "tika") == 2, message="change after re-list")
+
+
+def test_reconnects_after_server_comes_back_and_keeps_last_data(lab, source):
+    before = len(source.current().data.get("pods"))
+    lab.set_down("kubernetes", True)
+    wait_until(lambda: source.current().error is not None, message="error reported")
+    snap = source.current()
+    assert snap.data is not None and len(snap.data.get("pods")) == before  # last good data kept
+    assert "refused" in snap.error or "unreachable" in snap.error.lower()
+    lab.set_down("kubernetes", False)
+    wait_until(lambda: source.current().ok, timeout=15, message="recovery")
+    _scale(lab, "apps", "n8n", 4)
+    wait_until(lambda: _replicas(source, "apps", "n8n") == 4, message="change after reconnect")
+
+
+def test_forbidden_secrets_is_reported_per_resource(lab):
+    lab.faults["kubernetes"].status = 403
+    lab.faults["kubernetes"].status_path = "/secrets"
+    src = _source(lab)
+    src.start()
+    try:
+        wait_until(lambda: (src.current().data and "secrets" in src.current().data.errors
+                            and "pods" in src.current().data.synced), message="403 recorded")
+        snap = src.current()
+        assert "403" in snap.data.errors["secrets"]
+        assert "secrets" in snap.error and "403" in snap.error
+        assert snap.data.get("pods")  # what is allowed is still shown
+    finally:
+        src.stop()
+
+
+def test_missing_kubeconfig_is_a_source_error(tmp_path):
+    src = KubeSource(KubeTarget(str(tmp_path / "nope")), KubernetesSettings(timeout=1))
+    src.start()
+    try:
+        wait_until(lambda: src.current().error, message="error")
+        assert "no kubeconfig found" in src.current().error
+        assert src.current().data is None
+    finally:
+        src.stop()
+
+
+def test_unknown_context_is_a_source_error(lab):
+    src = _source(lab, context="prod")
+    src.start()
+    try:
+        wait_until(lambda: src.current().error, message="error")
+        assert "unknown context 'prod'" in src.current().error
+    finally:
+        src.stop()
+
+
+def test_wrong_token_reports_401_without_the_token(lab, tmp_path):
+    bad = tmp_path / "bad-kubeconfig"
+    text = lab.kubeconfig_path.read_text().replace(lab.token, "not-the-token")
+    bad.write_text(text)
+    src = KubeSource(KubeTarget(str(bad)), KubernetesSettings(timeout=2), min_backoff=0.1)
+    src.start()
+    try:
+        wait_until(lambda: src.current().error, message="error")
+        assert "401" in src.current().error
+        assert "not-the-token" not in src.current().error
+    finally:
+        src.stop()
