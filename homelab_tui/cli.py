@@ -19,6 +19,9 @@ from homelab_tui import __version__
 from homelab_tui.errors import (EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ConfigError,
                                 HomelabError)
 
+#: ``check`` answers every problem of its own input with Nagios UNKNOWN
+EXIT_CHECK_UNKNOWN = 3
+
 EXIT_CODES_HELP = """\
 exit codes:
   0    success
@@ -33,10 +36,12 @@ litellm.key_file in the config; it is never accepted as a command-line flag.
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports errors as one line and exit code 2."""
+    """argparse that reports errors as one line and exit code 2 (3 = UNKNOWN for ``check``, as Nagios wants)."""
+
+    usage_exit = EXIT_USAGE
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"homelab-tui: error: {message} (see homelab-tui --help)\n")
+        self.exit(_Parser.usage_exit, f"homelab-tui: error: {message} (see homelab-tui --help)\n")
 
 
 def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -77,19 +82,39 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--step", type=float, default=1.0, metavar="SECONDS",
                       help="seconds between simulated pod transitions (default 1)")
     demo.add_argument("--workdir", metavar="DIR", help="where to write the kubeconfig and config (default: a temp dir)")
+
+    check = sub.add_parser(
+        "check", help="evaluate the Overview's rules headless and exit with a Nagios code",
+        description="Evaluate the same rules as the Overview screen and print a table (or --json). Exit codes "
+                    "follow the Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (a source "
+                    "could not be read, bad configuration or command line).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_global_flags(check, suppress=True)
+    check.add_argument("--json", action="store_true", help="print one JSON document (shape in the README)")
+    check.add_argument("--only", metavar="AREAS",
+                       help="comma-separated areas: nodes,namespaces,certificates,storage,gpu,inference")
+    check.add_argument("--conventions", action="store_true", help="also check the home-lab's conventions")
+    check.add_argument("--wait", type=float, metavar="SECONDS",
+                       help="longest wait for the Kubernetes caches (default: kubernetes.timeout + 2)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    is_check = "check" in argv
+    _Parser.usage_exit = EXIT_CHECK_UNKNOWN if is_check else EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "demo-server":
             return _demo_server(args)
+        if args.command == "check":
+            return _check(args)
         return _dashboard(args)
     except HomelabError as exc:
         print(f"homelab-tui: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return EXIT_CHECK_UNKNOWN if is_check else exc.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 
@@ -128,6 +153,28 @@ def _dashboard(args: argparse.Namespace) -> int:
     finally:
         services.close()
     return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from homelab_tui.check import parse_areas, render_json, render_table, run_check
+    from homelab_tui.services import build_services, demo_services
+
+    try:
+        areas = parse_areas(args.only)
+    except ValueError as exc:
+        raise ConfigError(f"--only: {exc}") from None
+    settings = _load_settings(args)
+    _check_kubeconfig_flag(args)
+    if args.demo:
+        services = demo_services(settings, read_only=True, life=False)
+    else:
+        services = build_services(settings, kubeconfig=args.kubeconfig, context=args.context, read_only=True)
+    try:
+        report = run_check(services, areas=areas, conventions=args.conventions, wait=args.wait)
+    finally:
+        services.close()
+    print(render_json(report) if args.json else render_table(report))
+    return report.exit_code
 
 
 def _demo_server(args: argparse.Namespace) -> int:

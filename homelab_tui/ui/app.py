@@ -1,0 +1,128 @@
+"""The Textual app: one factory, screens as modes, data from injected services.
+
+The App holds one reactive :class:`DashboardState`; screens watch it and re-render.
+It changes only when a source has news (watch events, coalesced; polled sources,
+refreshed in thread workers on their own timers). A 1 s tick moves ``now`` so
+screens can update their "x s ago" texts. Nothing here blocks the UI thread.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from textual.app import App
+from textual.binding import Binding
+from textual.reactive import var
+from textual.worker import Worker, WorkerState
+
+from homelab_tui.model.state import DashboardState
+from homelab_tui.services import Services
+from homelab_tui.ui.commands import ScreenKeysProvider, ScreensProvider
+from homelab_tui.ui.messages import ClusterChanged, SourceRefreshed
+from homelab_tui.ui.screens.help import HelpScreen, describe_keys
+from homelab_tui.ui.screens.registry import DEFAULT_MODE, SCREENS, screen_for_area
+from homelab_tui.ui.styles import stylesheet
+from homelab_tui.ui.workers import Coalescer, Poller, failure_text, state_signature
+
+
+class HomelabApp(App[None]):
+    """The homelab-tui dashboard. Build it with :func:`make_app`."""
+
+    TITLE = "homelab-tui"
+    CSS_PATH = [stylesheet("base.tcss")]
+    MODES = {spec.mode: spec.factory for spec in SCREENS}
+    DEFAULT_MODE = DEFAULT_MODE
+    COMMANDS = App.COMMANDS | {ScreensProvider, ScreenKeysProvider}
+    BINDINGS = [
+        *(Binding(spec.key, f"show_screen('{spec.mode}')", spec.title, tooltip=spec.help, id=f"screen.{spec.mode}")
+          for spec in SCREENS),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="List every key", id="help"),
+        Binding("q", "quit", "Quit", tooltip="Quit homelab-tui", id="quit"),
+    ]
+
+    #: what the sources held at the last change; screens watch this and re-render
+    state: var[DashboardState] = var(DashboardState, always_update=True, init=False)
+    #: the clock at the last tick; screens watch this to update "x s ago" texts
+    now: var[float] = var(0.0, init=False)
+
+    def __init__(self, services: Services, *, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.services = services
+        self.clock = clock
+        #: the newest state, also between changes (freshness lines read it every tick)
+        self.latest: DashboardState = services.state()
+        self._signature: object = None
+        self._cluster_updates = Coalescer(self, self.refresh_state)
+        self._poller = Poller(self, {"prometheus": services.prometheus, "litellm": services.litellm,
+                                     "gpu": services.gpu})
+        self.title = f"homelab-tui · {services.context}" if services.context else "homelab-tui"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        self.refresh_state()
+        self.services.kube.start(on_change=self._cluster_updates.notify)
+        self._poller.start()
+        self.set_interval(1.0, self._tick, name="tick")
+
+    def on_unmount(self) -> None:
+        self.services.close()
+
+    # ------------------------------------------------------------------ data
+
+    def refresh_state(self) -> None:
+        """Read what the sources hold (no I/O) and publish it if anything a screen shows changed."""
+        self.latest = self.services.state()
+        signature = state_signature(self.latest)
+        if signature != self._signature:
+            self._signature = signature
+            self.state = self.latest
+
+    def _tick(self) -> None:
+        self.refresh_state()
+        self.now = self.clock()
+
+    def on_cluster_changed(self, _: ClusterChanged) -> None:
+        self._cluster_updates.handle()
+
+    def on_source_refreshed(self, _: SourceRefreshed) -> None:
+        self.refresh_state()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker is reported: a notification, never a crash."""
+        if event.state == WorkerState.ERROR:
+            self.report_failure(event.worker)
+
+    def report_failure(self, worker: Worker[Any]) -> None:
+        self.notify(failure_text(worker), title="Background work failed", severity="error")
+
+    def poll_now(self) -> None:
+        """Refresh every polled source now (each skipped if its refresh is still running)."""
+        for name in ("prometheus", "litellm", "gpu"):
+            self._poller.poll(name)
+
+    # ------------------------------------------------------------------ navigation
+
+    def action_show_screen(self, mode: str) -> None:
+        self.switch_mode(mode)
+
+    def open_area(self, area: str, title: str) -> None:
+        """Show the screen that details an Overview area, or say there is none."""
+        spec = screen_for_area(area)
+        if spec is None:
+            self.notify(f"{title} has no screen of its own yet; its findings are listed on the Overview.",
+                        title=title)
+        else:
+            self.switch_mode(spec.mode)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(describe_keys(self.screen), title=self.screen.sub_title or "homelab-tui"))
+
+
+def make_app(services: Services, *, clock: Callable[[], float] = time.time) -> HomelabApp:
+    """The one way to build the dashboard (the CLI and the tests both call it)."""
+    return HomelabApp(services, clock=clock)

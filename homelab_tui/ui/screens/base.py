@@ -1,0 +1,64 @@
+"""What every dashboard screen shares: header, footer, the source-status lines, and re-rendering from the App's state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from homelab_tui.model.state import DashboardState
+from homelab_tui.ui.widgets.freshness import SourceStatus
+
+if TYPE_CHECKING:
+    from homelab_tui.ui.app import HomelabApp
+
+
+class DashboardScreen(Screen[None]):
+    """A screen that renders the App's :class:`DashboardState`.
+
+    Subclasses yield their panels from :meth:`compose_body`, draw data in
+    :meth:`render_state` (called when the state changed, never for a mere clock
+    tick) and refresh age texts in :meth:`update_ages` (called every second).
+    """
+
+    #: shown in the header's sub-title ("Overview")
+    SCREEN_TITLE: ClassVar[str] = ""
+    #: DashboardState fields this screen's data comes from; their freshness is shown at the bottom
+    SOURCES: ClassVar[tuple[str, ...]] = ("cluster",)
+
+    @property
+    def homelab(self) -> HomelabApp:
+        return cast("HomelabApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield from self.compose_body()
+        yield SourceStatus(self.SOURCES, id="source-status")
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's own panels, between the header and the source-status lines."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        app = self.homelab
+        self.sub_title = self.SCREEN_TITLE + (" · READ-ONLY" if app.services.read_only else "")
+        self.watch(app, "state", self._state_changed)
+        self.watch(app, "now", self._tick, init=False)
+
+    def _state_changed(self, state: DashboardState) -> None:
+        now = self.homelab.clock()
+        self.query_one(SourceStatus).show(self.homelab.latest, now)
+        self.render_state(state, now)
+
+    def _tick(self, now: float) -> None:
+        self.query_one(SourceStatus).show(self.homelab.latest, now)
+        self.update_ages(now)
+
+    def render_state(self, state: DashboardState, now: float) -> None:
+        """Draw the data of ``state`` (the default draws nothing beyond the source status)."""
+
+    def update_ages(self, now: float) -> None:
+        """Refresh "x s ago" texts (the default has none beyond the source status)."""

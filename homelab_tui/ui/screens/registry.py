@@ -1,0 +1,67 @@
+"""Every top-level screen, declared once.
+
+The App builds its modes, its number-key bindings (footer and ``?`` help) and the
+command palette's "Go to …" entries from :data:`SCREENS`. A new screen is one
+more :class:`ScreenSpec` here — the key it takes, its title and the Overview
+areas it details (Enter on that Overview row opens it). Keys are reserved for
+the screens to come: 3 Ingress & certificates, 4 Storage, 5 GPU, 6 Inference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from textual.screen import Screen
+
+from homelab_tui.ui.screens.namespaces import NamespacesScreen
+from homelab_tui.ui.screens.overview import OverviewScreen
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    #: mode name, also the screen's id ("overview", "namespaces", …)
+    mode: str
+    #: the key that switches to it ("1" … "9")
+    key: str
+    #: short title for the footer, the help and the palette ("Namespaces")
+    title: str
+    #: one line for the palette and the help
+    help: str
+    factory: Callable[[], Screen[None]]
+    #: Overview areas (AreaStatus.area) this screen shows in detail
+    areas: tuple[str, ...] = ()
+
+
+SCREENS: tuple[ScreenSpec, ...] = (
+    ScreenSpec("overview", "1", "Overview", "Every area at a glance: ok / warn / fail and why",
+               OverviewScreen),
+    ScreenSpec("namespaces", "2", "Namespaces", "Workloads, pods, restarts and the worst problem per namespace",
+               NamespacesScreen, areas=("namespaces",)),
+)
+
+DEFAULT_MODE = SCREENS[0].mode
+
+
+def screen_for_area(area: str) -> ScreenSpec | None:
+    """The screen that details an Overview area, if there is one yet."""
+    return next((s for s in SCREENS if area in s.areas), None)
+
+
+def spec(mode: str) -> ScreenSpec:
+    """The declaration of the screen ``mode``."""
+    for s in SCREENS:
+        if s.mode == mode:
+            return s
+    raise KeyError(mode)
+
+
+def _check_unique() -> None:
+    for attr in ("mode", "key"):
+        values = [getattr(s, attr) for s in SCREENS]
+        duplicates = {v for v in values if values.count(v) > 1}
+        if duplicates:
+            raise RuntimeError(f"screen registry: duplicate {attr} {sorted(duplicates)}")
+
+
+_check_unique()

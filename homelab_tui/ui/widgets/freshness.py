@@ -1,0 +1,34 @@
+"""The source-status lines at the bottom of every screen: how fresh each source's data is, and why one fails."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+from homelab_tui.model.snapshot import Snapshot, freshness_text
+from homelab_tui.model.state import DashboardState
+
+
+def freshness_line(snap: Snapshot, now: float) -> Text:
+    """``✔ kubernetes: updated 3 s ago`` — or, failing, the error and the age of the data still shown."""
+    text = freshness_text(snap, now)
+    if snap.error is not None:
+        return Text.assemble(("✖ ", "bold red"), (text, "red"))
+    if not snap.has_data:
+        return Text.assemble(("… ", "bold"), (text, "dim"))
+    return Text.assemble(("✔ ", "green"), (text, "dim"))
+
+
+class SourceStatus(Static):
+    """One line per source the screen depends on (DashboardState field names, e.g. ``("cluster",)``)."""
+
+    def __init__(self, fields: Sequence[str], *, id: str | None = None) -> None:
+        super().__init__("", id=id, classes="source-status")
+        self.fields = tuple(fields)
+
+    def show(self, state: DashboardState, now: float) -> None:
+        lines = [freshness_line(getattr(state, f), now) for f in self.fields]
+        self.update(Text("\n").join(lines))
+        self.set_class(any(getattr(state, f).error is not None for f in self.fields), "-failing")

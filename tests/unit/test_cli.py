@@ -1,0 +1,61 @@
+"""Command-line errors: one clear line on stderr, a documented exit code, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from homelab_tui.cli import build_parser
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "homelab_tui", *args], capture_output=True, text=True,
+                          timeout=60, env=env)
+
+
+def test_help_documents_exit_codes_and_commands():
+    out = run("--help")
+    assert out.returncode == 0
+    for text in ("demo-server", "check", "--kubeconfig", "--context", "--config", "--read-only", "--demo",
+                 "exit codes", "HOMELAB_TUI_LITELLM_KEY"):
+        assert text in out.stdout
+
+
+@pytest.mark.parametrize("args,code,fragment", [
+    (["--bogus"], 2, "unrecognized arguments: --bogus"),
+    (["frobnicate"], 2, "invalid choice"),
+    (["--config", "/nonexistent/homelab.toml"], 3, "does not exist"),
+    (["--kubeconfig", "/nonexistent/kubeconfig"], 3, "--kubeconfig /nonexistent/kubeconfig: no such file"),
+    (["demo-server", "--scale", "0"], 2, "--scale"),
+    (["check", "--only", "certs,bogus"], 3, "unknown area 'bogus'"),
+    (["check", "--nonsense"], 3, "unrecognized arguments"),
+])
+def test_bad_input_is_one_line_with_documented_code(args, code, fragment):
+    out = run(*args)
+    assert out.returncode == code, out.stderr
+    assert fragment in out.stderr
+    assert "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_bad_config_file_content(tmp_path):
+    bad = tmp_path / "c.toml"
+    bad.write_text("[prometheus]\nurl = 42\n")
+    out = run("--config", str(bad))
+    assert out.returncode == 3 and "prometheus.url: expected a string" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_global_flags_work_before_or_after_the_command():
+    p = build_parser()
+    before = p.parse_args(["--context", "lab", "--read-only", "check", "--json"])
+    after = p.parse_args(["check", "--context", "lab", "--read-only", "--json"])
+    for a in (before, after):
+        assert a.context == "lab" and a.read_only and a.json and a.command == "check"
+
+
+def test_no_key_flag_exists():
+    out = run("--litellm-key", "sk-x")
+    assert out.returncode == 2
