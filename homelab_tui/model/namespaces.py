@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import Finding, State, worst
-from homelab_tui.model.objects import age_of, as_list, as_map, name_of, namespace_of, spec_of, status_of
+from homelab_tui.model.objects import (
+    age_of, as_list, as_map, find, in_namespace, name_of, namespace_of, spec_of, status_of,
+)
 from homelab_tui.model.workloads import (
     WORKLOAD_KEYS, pod_node, pod_phase, pod_problem, pod_ready, pod_restarts, pod_status_text,
     workload_counts, workload_problem, owned_pods,
@@ -96,9 +98,17 @@ def _namespace_names(cluster: ClusterState, settings: Settings) -> list[str]:
 def summarize_namespace(cluster: ClusterState, settings: Settings, namespace: str, now: float) -> NamespaceSummary:
     restarts_warn = settings.thresholds.restarts_warn
     findings: list[Finding] = []
+    # pod findings first: among equals, "CrashLoopBackOff" says more than "0/1 ready"
+    pods = in_namespace(cluster, "pods", namespace)
+    phases = Counter(pod_phase(p) if pod_phase(p) in PHASES else "Unknown" for p in pods)
+    restarts = sum(pod_restarts(p) for p in pods)
+    for p in pods:
+        problem = pod_problem(p, now, restarts_warn)
+        if problem:
+            findings.append(Finding(problem.state, f"Pod {problem.subject}", problem.reason))
     wl_ready = wl_total = rep_ready = rep_desired = 0
     for kind, key in WORKLOAD_KEYS.items():
-        for obj in cluster.in_namespace(key, namespace):
+        for obj in in_namespace(cluster, key, namespace):
             ready, desired = workload_counts(obj, kind)
             wl_total += 1
             wl_ready += ready >= desired
@@ -107,15 +117,8 @@ def summarize_namespace(cluster: ClusterState, settings: Settings, namespace: st
             problem = workload_problem(obj, kind, now)
             if problem:
                 findings.append(Finding(problem.state, f"{kind} {problem.subject}", problem.reason))
-    pods = cluster.in_namespace("pods", namespace)
-    phases = Counter(pod_phase(p) if pod_phase(p) in PHASES else "Unknown" for p in pods)
-    restarts = sum(pod_restarts(p) for p in pods)
-    for p in pods:
-        problem = pod_problem(p, now, restarts_warn)
-        if problem:
-            findings.append(Finding(problem.state, f"Pod {problem.subject}", problem.reason))
     known = namespace in settings.namespaces
-    exists = cluster.find("namespaces", None, namespace) is not None
+    exists = find(cluster, "namespaces", None, namespace) is not None
     if not known and (wl_total or pods):
         findings.append(Finding(State.WARN, f"Namespace {namespace}", "not in the home-lab's namespace table"))
     if known and not exists and "namespaces" in cluster.synced:
@@ -139,7 +142,7 @@ def namespace_detail(cluster: ClusterState, namespace: str, now: float,
     restarts_warn = (settings or Settings()).thresholds.restarts_warn
     rows: list[DetailRow] = []
     for kind, key in WORKLOAD_KEYS.items():
-        for obj in sorted(cluster.in_namespace(key, namespace), key=name_of):
+        for obj in sorted(in_namespace(cluster, key, namespace), key=name_of):
             ready, desired = workload_counts(obj, kind)
             problem = workload_problem(obj, kind, now)
             pods = owned_pods(cluster, obj, kind)
@@ -149,7 +152,7 @@ def namespace_detail(cluster: ClusterState, namespace: str, now: float,
                 restarts=sum(pod_restarts(p) for p in pods), age=age_of(obj, now),
                 node=", ".join(sorted({pod_node(p) for p in pods if pod_node(p)})),
                 state=problem.state if problem else State.OK, problem=problem))
-    for p in sorted(cluster.in_namespace("pods", namespace), key=name_of):
+    for p in sorted(in_namespace(cluster, "pods", namespace), key=name_of):
         problem = pod_problem(p, now, restarts_warn)
         total = _container_count(p)
         rows.append(DetailRow(

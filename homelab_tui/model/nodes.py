@@ -8,7 +8,7 @@ from typing import Any
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import Finding, State, worst
 from homelab_tui.model.objects import (
-    age_of, as_int, as_map, as_str, condition, conditions_of, labels_of, name_of, spec_of, status_of,
+    age_of, as_int, as_map, as_str, condition, conditions_of, find, labels_of, name_of, spec_of, status_of,
 )
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -85,5 +85,5 @@ def summarize_nodes(cluster: ClusterState, now: float) -> tuple[NodeInfo, ...]:
 
 def find_node(cluster: ClusterState, name: str, now: float) -> NodeInfo | None:
     """The node called ``name`` (None when the cluster has no such node)."""
-    obj = cluster.find("nodes", None, name)
+    obj = find(cluster, "nodes", None, name)
     return None if obj is None else node_info(obj, now)

@@ -124,6 +124,19 @@ def condition(obj: Any, ctype: str) -> Mapping[str, Any] | None:
     return next((c for c in conditions_of(obj) if c.get("type") == ctype), None)
 
 
+def find(cluster: ClusterState, key: str, namespace: str | None, name: str) -> Mapping[str, Any] | None:
+    """Like :meth:`ClusterState.find`, but safe on objects whose metadata is missing or null."""
+    for o in cluster.get(key):
+        if name_of(o) == name and (namespace is None or namespace_of(o) == namespace):
+            return o
+    return None
+
+
+def in_namespace(cluster: ClusterState, key: str, namespace: str) -> tuple[Mapping[str, Any], ...]:
+    """Like :meth:`ClusterState.in_namespace`, but safe on objects whose metadata is missing or null."""
+    return tuple(o for o in cluster.get(key) if namespace_of(o) == namespace)
+
+
 def known(cluster: ClusterState, key: str) -> bool:
     """Whether the cluster's view of resource ``key`` can be trusted to be complete."""
     return (key in cluster.synced or bool(cluster.get(key))) and key not in cluster.absent
@@ -149,3 +162,9 @@ def gpu_request(pod_spec: Mapping[str, Any], resource: str = "nvidia.com/gpu") -
         total += max(as_int(as_map(res.get("limits")).get(resource)),
                      as_int(as_map(res.get("requests")).get(resource)))
     return total
+
+
+def is_helm_managed(obj: Any) -> bool:
+    """Whether Helm manages ``obj`` (managed-by label or release annotation)."""
+    return as_str(labels_of(obj).get("app.kubernetes.io/managed-by")).lower() == "helm" or bool(
+        annotations_of(obj).get("meta.helm.sh/release-name"))

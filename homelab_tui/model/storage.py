@@ -18,7 +18,7 @@ from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import Finding, State, worst
 from homelab_tui.model.metrics import MetricsData, VolumeStats
 from homelab_tui.model.objects import (
-    annotations_of, as_list, as_map, as_str, name_of, namespace_of, spec_of, status_of,
+    annotations_of, as_list, as_map, as_str, find, name_of, namespace_of, spec_of, status_of,
 )
 from homelab_tui.model.quantity import parse_quantity
 
@@ -109,7 +109,7 @@ def pvc_row(pvc: object, cluster: ClusterState, metrics: MetricsData | None, set
     requested_bytes = parse_quantity(requested) if requested else None
     sc = pvc_storage_class(pvc, cluster)
     volume = as_str(spec.get("volumeName"))
-    pv = cluster.find("persistentvolumes", None, volume) if volume else None
+    pv = find(cluster, "persistentvolumes", None, volume) if volume else None
     local = _is_local(sc, pv)
     node = (_pv_node(pv) if pv is not None else "") or as_str(annotations_of(pvc).get(SELECTED_NODE))
     phase = as_str(status_of(pvc).get("phase")) or "Unknown"

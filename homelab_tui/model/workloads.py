@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from homelab_tui.model.cluster import ClusterState, KubeObject
 from homelab_tui.model.health import Finding, State
 from homelab_tui.model.objects import (
-    as_int, as_list, as_map, as_str, condition, labels_of, meta, name_of, namespace_of,
+    as_int, as_list, as_map, as_str, condition, in_namespace, labels_of, meta, name_of, namespace_of,
     parse_time, spec_of, status_of,
 )
 
@@ -186,7 +185,7 @@ def owns_pod(obj: Any, kind: str, pod: Any) -> bool:
 
 
 def owned_pods(cluster: ClusterState, obj: Any, kind: str) -> tuple[KubeObject, ...]:
-    return tuple(p for p in cluster.in_namespace("pods", namespace_of(obj)) if owns_pod(obj, kind, p))
+    return tuple(p for p in in_namespace(cluster, "pods", namespace_of(obj)) if owns_pod(obj, kind, p))
 
 
 def is_owned(pod: Any) -> bool:

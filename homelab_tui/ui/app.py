@@ -26,6 +26,11 @@ from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.workers import Coalescer, Poller, failure_text, state_signature
 
 
+#: the number keys share one footer entry ("1 2 3 4 5 6 Screens") so the footer fits 80 columns;
+#: the help and the palette list each screen by name
+SCREEN_KEYS = Binding.Group("Screens")
+
+
 class HomelabApp(App[None]):
     """The homelab-tui dashboard. Build it with :func:`make_app`."""
 
@@ -35,8 +40,8 @@ class HomelabApp(App[None]):
     DEFAULT_MODE = DEFAULT_MODE
     COMMANDS = App.COMMANDS | {ScreensProvider, ScreenKeysProvider}
     BINDINGS = [
-        *(Binding(spec.key, f"show_screen('{spec.mode}')", spec.title, tooltip=spec.help, id=f"screen.{spec.mode}")
-          for spec in SCREENS),
+        *(Binding(spec.key, f"show_screen('{spec.mode}')", spec.title, tooltip=f"{spec.title}: {spec.help}",
+                  id=f"screen.{spec.mode}", group=SCREEN_KEYS) for spec in SCREENS),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="List every key", id="help"),
         Binding("q", "quit", "Quit", tooltip="Quit homelab-tui", id="quit"),
     ]
@@ -52,7 +57,8 @@ class HomelabApp(App[None]):
         self.clock = clock
         #: the newest state, also between changes (freshness lines read it every tick)
         self.latest: DashboardState = services.state()
-        self._signature: object = None
+        self._signature: object = state_signature(self.latest)
+        self.set_reactive(HomelabApp.state, self.latest)
         self._cluster_updates = Coalescer(self, self.refresh_state)
         self._poller = Poller(self, {"prometheus": services.prometheus, "litellm": services.litellm,
                                      "gpu": services.gpu})
@@ -97,11 +103,6 @@ class HomelabApp(App[None]):
     def report_failure(self, worker: Worker[Any]) -> None:
         self.notify(failure_text(worker), title="Background work failed", severity="error")
 
-    def poll_now(self) -> None:
-        """Refresh every polled source now (each skipped if its refresh is still running)."""
-        for name in ("prometheus", "litellm", "gpu"):
-            self._poller.poll(name)
-
     # ------------------------------------------------------------------ navigation
 
     def action_show_screen(self, mode: str) -> None:
@@ -117,9 +118,6 @@ class HomelabApp(App[None]):
             self.switch_mode(spec.mode)
 
     def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
-            self.screen.dismiss()
-            return
         self.push_screen(HelpScreen(describe_keys(self.screen), title=self.screen.sub_title or "homelab-tui"))
 
 

@@ -13,6 +13,7 @@ from typing import Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from homelab_tui.ui.keys import described_bindings
 from homelab_tui.ui.screens.registry import SCREENS
 
 
@@ -24,9 +25,9 @@ def _screen_entries(provider: Provider) -> Iterator[tuple[str, str, object]]:
 
 def _key_entries(provider: Provider) -> Iterator[tuple[str, str, object]]:
     screen = provider.screen
-    for active in screen.active_bindings.values():
+    for section, active in described_bindings(screen):
         binding = active.binding
-        if active.node is not screen or not binding.description or not active.enabled:
+        if section != "screen" or active.node is not screen or not active.enabled:
             continue
         callback = partial(screen.run_action, binding.action)
         help_text = " · ".join(filter(None, (f"key {provider.app.get_key_display(binding)}", binding.tooltip)))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
 
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.widgets.freshness import SourceStatus
@@ -27,10 +28,16 @@ class DashboardScreen(Screen[None]):
     SCREEN_TITLE: ClassVar[str] = ""
     #: DashboardState fields this screen's data comes from; their freshness is shown at the bottom
     SOURCES: ClassVar[tuple[str, ...]] = ("cluster",)
+    #: the main table has the focus first (not a hidden filter input)
+    AUTO_FOCUS = "DashboardTable"
 
     @property
     def homelab(self) -> HomelabApp:
         return cast("HomelabApp", self.app)
+
+    def heading(self) -> str:
+        """The screen's name in the header."""
+        return self.SCREEN_TITLE
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -44,7 +51,7 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         app = self.homelab
-        self.sub_title = self.SCREEN_TITLE + (" · READ-ONLY" if app.services.read_only else "")
+        self.sub_title = self.heading() + (" · READ-ONLY" if app.services.read_only else "")
         self.watch(app, "state", self._state_changed)
         self.watch(app, "now", self._tick, init=False)
 
@@ -56,6 +63,11 @@ class DashboardScreen(Screen[None]):
     def _tick(self, now: float) -> None:
         self.query_one(SourceStatus).show(self.homelab.latest, now)
         self.update_ages(now)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Workers started by a screen report failures through the App, like the App's own."""
+        if event.state == WorkerState.ERROR:
+            self.homelab.report_failure(event.worker)
 
     def render_state(self, state: DashboardState, now: float) -> None:
         """Draw the data of ``state`` (the default draws nothing beyond the source status)."""

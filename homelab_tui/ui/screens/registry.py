@@ -14,8 +14,12 @@ from typing import Callable
 
 from textual.screen import Screen
 
+from homelab_tui.ui.screens.gpu import GpuScreen
+from homelab_tui.ui.screens.inference import InferenceScreen
+from homelab_tui.ui.screens.ingress import IngressScreen
 from homelab_tui.ui.screens.namespaces import NamespacesScreen
 from homelab_tui.ui.screens.overview import OverviewScreen
+from homelab_tui.ui.screens.storage import StorageScreen
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,15 @@ SCREENS: tuple[ScreenSpec, ...] = (
                OverviewScreen),
     ScreenSpec("namespaces", "2", "Namespaces", "Workloads, pods, restarts and the worst problem per namespace",
                NamespacesScreen, areas=("namespaces",)),
+    ScreenSpec("ingress", "3", "Ingress & TLS",
+               "Exposed hosts, their certificates (expiry, Ready, last failure) and route findings",
+               IngressScreen, areas=("certificates",)),
+    ScreenSpec("storage", "4", "Storage", "PVC usage, days until full, StorageClasses and the default",
+               StorageScreen, areas=("storage",)),
+    ScreenSpec("gpu", "5", "GPU", "GPU mode, VRAM, utilisation, temperature, power and 30 min of history",
+               GpuScreen, areas=("gpu",)),
+    ScreenSpec("inference", "6", "Inference", "LiteLLM tiers, which one answers now, full /health and a probe",
+               InferenceScreen, areas=("inference",)),
 )
 
 DEFAULT_MODE = SCREENS[0].mode

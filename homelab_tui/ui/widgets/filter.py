@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Input
 
 
@@ -10,6 +11,9 @@ class FilterInput(Input):
     """Hidden until opened; typing filters (the screen listens to ``Input.Changed``)."""
 
     BINDINGS = [Binding("escape", "clear_filter", "Clear filter", id="filter.clear")]
+
+    class Cleared(Message):
+        """The filter was emptied and hidden (the screen takes the focus back)."""
 
     def __init__(self, *, placeholder: str = "filter…", id: str | None = None) -> None:
         super().__init__(placeholder=placeholder, id=id, classes="filter")
@@ -21,7 +25,7 @@ class FilterInput(Input):
         self.focus()
 
     def action_clear_filter(self) -> None:
-        """Empty the filter, hide the input and give the focus back to the screen."""
+        """Empty the filter and hide the input."""
         self.value = ""
         self.display = False
-        self.screen.focus_next()
+        self.post_message(self.Cleared())

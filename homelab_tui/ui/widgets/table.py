@@ -14,6 +14,7 @@ from typing import Mapping, Sequence
 from rich.console import RenderableType
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 #: Cell values: plain strings are shown verbatim (never parsed as markup).
@@ -68,8 +69,14 @@ def as_cell(value: Cell) -> Cell:
     return value
 
 
-class DashboardTable(DataTable):
-    """A row-cursor DataTable with declared, width-fitting columns and keyed rows."""
+class DashboardTable(DataTable, inherit_bindings=False):
+    """A row-cursor DataTable with declared, width-fitting columns and keyed rows.
+
+    It leaves Enter to its screen, which binds it to what Enter means there
+    ("Open area", "Open namespace"), so the footer and the help say so.
+    """
+
+    BINDINGS = [b for b in DataTable.BINDINGS if not (isinstance(b, Binding) and b.key == "enter")]
 
     def __init__(self, columns: Sequence[Col], *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)

@@ -1,0 +1,272 @@
+"""Switch the GPU mode (ml, r1, gaming) safely: never two vLLM deployments up, not for a moment.
+
+Order: record the switch on the deployments (:mod:`homelab_tui.actions.gpu_state`), scale every other
+GPU deployment to 0 through the scale subresource and wait until its pods are gone, then scale the
+target up and wait until Ready (``gpu.switch_timeout``), verify by reading back, clear the record.
+A failure, timeout or cancel leaves the record in place and offers a rollback to the previous mode
+with the remembered replica counts (and a retry).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from homelab_tui.actions.base import (Action, ActionContext, ActionError, ConflictError, FollowUp, Input, Outcome,
+                                      Plan, Progress, RefusedError, Target, VerifyError)
+from homelab_tui.actions.gpu_state import (ANNOTATION, PendingSwitch, SwitchSteps, pending_from_annotations,
+                                           preflight_problems, switch_steps)
+from homelab_tui.actions.kube_ops import (MERGE_PATCH, list_items, object_path, pod_is_ready, pod_state_text,
+                                          retry_conflicts, selector_of, set_replicas, wait_for)
+from homelab_tui.actions.rollout import FAILING
+from homelab_tui.config import Settings
+from homelab_tui.model.cluster import ClusterState
+from homelab_tui.model.gpu import GpuStatus, derive_gpu_mode
+from homelab_tui.sources.kube_client import KubeApi, KubeError
+
+
+def gpu_target(settings: Settings) -> Target:
+    """The target of the GPU-mode action (the GPU screen's selection)."""
+    return Target("GpuMode", settings.gpu.namespace, settings.gpu.node)
+
+
+@dataclass(frozen=True)
+class GpuReading:
+    """A fresh read of everything the switch depends on."""
+
+    status: GpuStatus
+    pending: PendingSwitch | None
+    #: deployment name -> the deployment object (existing ones only)
+    deployments: Mapping[str, Mapping[str, Any]]
+    #: deployment name -> its pods (terminating ones too)
+    pods: Mapping[str, tuple[Mapping[str, Any], ...]]
+
+    def pod_counts(self) -> dict[str, int]:
+        return {name: len(pods) for name, pods in self.pods.items()}
+
+
+def _deployment(ns: str, name: str) -> Target:
+    return Target("Deployment", ns, name)
+
+
+def read_gpu(api: KubeApi, settings: Settings, now: float) -> GpuReading:
+    """Read the GPU deployments, every pod and the GPU node, and derive the mode as the GPU screen does."""
+    gpu = settings.gpu
+    deployments: dict[str, dict[str, Any]] = {}
+    for name in gpu.gpu_deployments:
+        try:
+            deployments[name] = api.get(object_path(_deployment(gpu.namespace, name)))
+        except KubeError as exc:
+            if exc.status != 404:
+                raise
+    pods = list_items(api, "Pod", None)
+    try:
+        nodes: tuple[Any, ...] = (api.get(object_path(Target("Node", "", gpu.node))),)
+    except KubeError as exc:
+        if exc.status != 404:
+            raise
+        nodes = ()
+    cluster = ClusterState(objects={"deployments": tuple(deployments.values()), "pods": tuple(pods),
+                                    "nodes": nodes}, synced=frozenset({"deployments", "pods", "nodes"}))
+    owned = {}
+    for name, dep in deployments.items():
+        selector = selector_of(dep)
+        owned[name] = tuple(p for p in pods if (p.get("metadata") or {}).get("namespace") == gpu.namespace
+                            and selector and all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v
+                                                 for k, v in selector.items()))
+    pending = pending_from_annotations([(d.get("metadata") or {}).get("annotations") or {}
+                                        for d in deployments.values()])
+    return GpuReading(derive_gpu_mode(cluster, settings, now), pending, deployments, owned)
+
+
+def pending_switch(api: KubeApi, settings: Settings) -> PendingSwitch | None:
+    """The half-done switch recorded on the GPU deployments, if any (for the GPU screen and the CLI)."""
+    annotations = []
+    for name in settings.gpu.gpu_deployments:
+        try:
+            dep = api.get(object_path(_deployment(settings.gpu.namespace, name)))
+        except KubeError as exc:
+            if exc.status == 404:
+                continue
+            raise
+        annotations.append((dep.get("metadata") or {}).get("annotations") or {})
+    return pending_from_annotations(annotations)
+
+
+def status_lines(reading: GpuReading, settings: Settings) -> list[str]:
+    """What ``gpu-mode status`` prints."""
+    st = reading.status
+    node = {True: "Ready", False: "NotReady", None: "not found"}[st.node_ready]
+    lines = [f"GPU mode: {st.mode}", f"  {st.reason}", f"  node {st.node}: {node}, {st.gpu_allocatable} GPU"]
+    lines += [f"  {settings.gpu.namespace}/{d.text} ready" if d.exists else f"  {d.text}" for d in st.deployments]
+    if reading.pending:
+        p = reading.pending
+        lines.append(f"  ⚠ {p.describe()}: finish with `gpu-mode {p.to_mode}`"
+                     + (f" or roll back with `gpu-mode {p.from_mode}`" if p.from_mode else ""))
+    return lines
+
+
+def _stamp(now: float) -> str:
+    return dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class GpuModeAction(Action):
+    id = "gpu-mode"
+    label = "Switch GPU mode"
+    kinds = frozenset({"GpuMode"})
+    #: the choices are the names in settings.gpu.modes
+    inputs = (Input("mode", "GPU mode", "choice"),)
+
+    # ------------------------------------------------------------------ plan
+
+    def _plan(self, ctx: ActionContext, target: Target, **params: Any) -> Plan:
+        gpu = ctx.settings.gpu
+        mode, wait = params.get("mode"), bool(params.get("wait", True))
+        if not isinstance(mode, str) or gpu.mode(mode) is None:
+            raise ActionError(f"unknown GPU mode {mode!r} (known: {', '.join(m.name for m in gpu.modes)})")
+        reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+        pending = reading.pending
+        if pending is not None and mode not in (pending.to_mode, pending.from_mode):
+            raise RefusedError(f"{pending.describe()}: finish it (gpu-mode {pending.to_mode}) or roll it back "
+                               f"(gpu-mode {pending.from_mode}) first")
+        problems, warnings = preflight_problems(gpu, reading.status, mode)
+        if problems:
+            raise RefusedError("pre-flight failed: " + "; ".join(problems))
+        steps = switch_steps(gpu, reading.status, mode, pending, reading.pod_counts())
+        ns = gpu.namespace
+        changes = [f"scale {ns}/{name} {n} → 0 and wait until its pods are gone" for name, n in steps.down]
+        if steps.up is not None:
+            name, have, want = steps.up
+            ready = sum(1 for p in reading.pods.get(name, ()) if pod_is_ready(p))
+            until = f"wait until Ready (up to {gpu.switch_timeout:g} s)" if wait else "do not wait for Ready"
+            if have != want:
+                changes.append(f"{'then ' if changes else ''}scale {ns}/{name} {have} → {want}, {until}")
+            elif ready < want and wait:
+                changes.append(f"wait until {ns}/{name} is Ready ({ready}/{want} now)")
+        if pending is not None:
+            how = "this finishes it" if mode == pending.to_mode else "this rolls it back"
+            warnings.insert(0, f"{pending.describe()} — {how}")
+            if not changes:
+                changes.append("clear the record of the half-done switch")
+        details = {"from": steps.from_mode, "to": mode, "wait": wait, "replicas_before": dict(steps.replicas),
+                   "down": [name for name, _ in steps.down], "up": list(steps.up) if steps.up else None}
+        title = (f"Switch GPU mode {steps.from_mode or '?'} → {mode}" if changes
+                 else f"GPU mode is already {mode}")
+        return Plan(self.id, target, title, tuple(changes), tuple(warnings), details=details,
+                    state={"steps": steps, "pending": pending})
+
+    # ------------------------------------------------------------------ execute
+
+    def _execute(self, ctx: ActionContext, plan: Plan, progress: Progress, cancel: threading.Event) -> Outcome:
+        gpu, steps = ctx.settings.gpu, plan.state["steps"]
+        reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+        now_steps = switch_steps(gpu, reading.status, steps.to_mode, reading.pending, reading.pod_counts())
+        if dict(now_steps.replicas) != dict(steps.replicas):
+            raise ConflictError(f"the GPU deployments changed since the plan (replicas now {dict(now_steps.replicas)}, "
+                                f"planned from {dict(steps.replicas)}); nothing changed — look again")
+        problems, _ = preflight_problems(gpu, reading.status, steps.to_mode)
+        if problems:
+            raise RefusedError("pre-flight failed: " + "; ".join(problems))
+        record = self._record(ctx, steps, plan.state.get("pending"))
+        self._annotate(ctx, reading, record.to_json())
+        progress(f"recorded the switch {record.from_mode or '?'} → {record.to_mode} on the deployments")
+        try:
+            self._switch(ctx, steps, bool(plan.details.get("wait", True)), progress, cancel)
+        except ActionError as exc:
+            state = self._state_text(ctx)
+            raise type(exc)(f"switch {steps.from_mode or '?'} → {steps.to_mode} failed: {exc}; now {state}; "
+                            "recorded as half-done") from None
+        self._annotate(ctx, read_gpu(ctx.api, ctx.settings, ctx.clock()), None)
+        return Outcome(True, "ok", f"GPU mode is {steps.to_mode} ({self._state_text(ctx)})")
+
+    def _record(self, ctx: ActionContext, steps: SwitchSteps, pending: PendingSwitch | None) -> PendingSwitch:
+        target = {steps.up[0]: steps.up[2]} if steps.up else {}
+        if pending is not None and pending.to_mode == steps.to_mode:
+            return dataclasses.replace(pending, target=target or pending.target)  # finishing: keep the rollback
+        return PendingSwitch(from_mode=steps.from_mode, to_mode=steps.to_mode, started=_stamp(ctx.clock()),
+                             user=ctx.user, replicas=dict(steps.replicas), target=target)
+
+    def _annotate(self, ctx: ActionContext, reading: GpuReading, value: str | None) -> None:
+        body = {"metadata": {"annotations": {ANNOTATION: value}}}
+        for name in reading.deployments:
+            path = object_path(_deployment(ctx.settings.gpu.namespace, name))
+            retry_conflicts(lambda: ctx.api.patch(path, body, MERGE_PATCH), what=f"record the switch on {name}")
+
+    def _switch(self, ctx: ActionContext, steps: SwitchSteps, wait: bool, progress: Progress,
+                cancel: threading.Event) -> None:
+        gpu = ctx.settings.gpu
+        ns = gpu.namespace
+        for name, _ in steps.down:
+            progress(f"scaling {ns}/{name} to 0")
+            set_replicas(ctx.api, _deployment(ns, name), 0)
+        others = [name for name in gpu.gpu_deployments if not steps.up or name != steps.up[0]]
+
+        def others_gone() -> tuple[bool, str]:
+            reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+            for name in others:
+                dep = reading.deployments.get(name)
+                if dep is not None and int((dep.get("spec") or {}).get("replicas") or 0) != 0:
+                    raise ActionError(f"{ns}/{name} was scaled up by someone else during the switch")
+            left = {n: len(reading.pods.get(n, ())) for n in others if reading.pods.get(n)}
+            if not left:
+                return True, "the GPU is free"
+            return False, "waiting for pods to stop: " + ", ".join(f"{n} {c} left" for n, c in sorted(left.items()))
+
+        wait_for(ctx, others_gone, timeout=gpu.switch_timeout, what="the old vLLM pods to stop", progress=progress,
+                 cancel=cancel)
+        if steps.up is None:
+            return
+        name, _, want = steps.up
+        progress(f"scaling {ns}/{name} to {want}")
+        set_replicas(ctx.api, _deployment(ns, name), want)
+
+        def target_ready() -> tuple[bool, str]:
+            reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+            pods = [p for p in reading.pods.get(name, ()) if not (p.get("metadata") or {}).get("deletionTimestamp")]
+            states = sorted({pod_state_text(p) for p in pods if not pod_is_ready(p)})
+            failing = [s for s in states if s in FAILING]
+            if failing:
+                raise ActionError(f"{ns}/{name} is failing: {', '.join(failing)}")
+            ready = sum(1 for p in pods if pod_is_ready(p))
+            done = ready == want and len(pods) == want
+            return done or not wait, f"{name}: {ready}/{want} ready" + (f" ({', '.join(states)})" if states else "")
+
+        wait_for(ctx, target_ready, timeout=gpu.switch_timeout, what=f"{ns}/{name} to become Ready",
+                 progress=progress, cancel=cancel)
+        self._verify(ctx, steps, wait)
+
+    def _verify(self, ctx: ActionContext, steps: SwitchSteps, wait: bool) -> None:
+        reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+        up = [d for d in reading.status.deployments if d.exists and (d.desired > 0 or reading.pods.get(d.name))]
+        want = [steps.up[0]] if steps.up else []
+        if [d.name for d in up] != want:
+            raise VerifyError(f"read back: up are {[d.name for d in up] or 'none'}, expected {want or 'none'}")
+        if steps.up and wait:
+            ready = sum(1 for p in reading.pods.get(steps.up[0], ()) if pod_is_ready(p))
+            if ready < steps.up[2]:
+                raise VerifyError(f"read back: {steps.up[0]} has {ready}/{steps.up[2]} pods ready")
+
+    def _state_text(self, ctx: ActionContext) -> str:
+        try:
+            reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+        except KubeError as exc:
+            return f"state unknown ({exc})"
+        return ", ".join(d.text for d in reading.status.deployments)
+
+    def _on_failure(self, ctx: ActionContext, plan: Plan) -> tuple[FollowUp, ...]:
+        try:
+            pending = pending_switch(ctx.api, ctx.settings)
+        except KubeError:
+            pending = PendingSwitch(str(plan.details.get("from") or ""), str(plan.details["to"]), "")
+        if pending is None:
+            return ()
+        offers = []
+        if pending.from_mode and pending.from_mode != pending.to_mode:
+            offers.append(FollowUp(f"Roll back to GPU mode {pending.from_mode}", self.id, plan.target,
+                                   {"mode": pending.from_mode}, key="rollback"))
+        offers.append(FollowUp(f"Retry switching to {pending.to_mode}", self.id, plan.target,
+                               {"mode": pending.to_mode}, key="retry"))
+        return tuple(offers)

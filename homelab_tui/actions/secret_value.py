@@ -1,0 +1,78 @@
+"""A secret value that cannot leak by accident, and the short fingerprints shown instead of values."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any, NoReturn
+
+MASK = "********"
+#: hex digits of SHA-256 shown as a fingerprint
+FINGERPRINT_LEN = 12
+
+
+def fingerprint(data: bytes) -> str:
+    """``sha256:`` and the first 12 hex digits of the SHA-256 of the decoded value."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()[:FINGERPRINT_LEN]
+
+
+class SecretValue:
+    """Holds a value typed by the user; ``repr``/``str``/``format`` are masked, pickling is refused.
+
+    Call :meth:`reveal` only where the value goes into the request body.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str):
+            raise TypeError("SecretValue holds a str")
+        object.__setattr__(self, "_value", value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self._value.encode("utf-8"))
+
+    @property
+    def size(self) -> int:
+        return len(self._value.encode("utf-8"))
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return f"SecretValue({MASK})"
+
+    def __str__(self) -> str:
+        return MASK
+
+    def __format__(self, spec: str) -> str:
+        return MASK
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError("SecretValue is immutable")
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a SecretValue is never pickled")
+
+    def __eq__(self, other: object) -> bool:
+        import hmac
+
+        return isinstance(other, SecretValue) and hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    def __hash__(self) -> int:
+        return hash(self.fingerprint)
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the value (raw, base64 or JSON-escaped) replaced by the mask."""
+        if not self._value:
+            return text
+        raw = self._value
+        forms = {raw, base64.b64encode(raw.encode()).decode(), raw.encode("unicode_escape").decode()}
+        for form in sorted(forms, key=len, reverse=True):
+            if len(form) >= 1:
+                text = text.replace(form, MASK)
+        return text

@@ -1,0 +1,190 @@
+"""``homelab-tui gpu-mode [status|ml|r1|gaming] [--yes] [--no-wait]`` — the home-lab's gpu-mode script, safer.
+
+The switch itself is :class:`homelab_tui.actions.gpu_mode.GpuModeAction` (the same code the GPU screen
+runs): pre-flight, old vLLM down and gone before the new one starts, wait until Ready, verify, audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from typing import Callable, TextIO
+
+from homelab_tui.config import Settings
+from homelab_tui.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+
+EXIT_REFUSED = 4
+EXIT_SWITCH_FAILED = 5
+
+GPU_MODE_EXIT_CODES = """\
+exit codes:
+  0    done: the mode was printed, was already the one asked for, or the switch was verified
+  1    runtime failure before anything changed (API unreachable, unexpected API error)
+  2    bad command line (unknown mode name, unknown flag)
+  3    bad configuration (config file, kubeconfig, unknown context)
+  4    refused, nothing changed: pre-flight failed (GPU node not Ready, deployment missing, another pod holds
+       nvidia.com/gpu), another switch is half-done, the deployments changed meanwhile, --read-only, or the
+       prompt was not confirmed
+  5    the switch failed or timed out after it began; the message says whether it was rolled back (asked,
+       or automatic with --yes) or is left half-done (recorded on the deployments; run gpu-mode again)
+  130  interrupted (Ctrl-C): the switch stops at a safe point and is left recorded as half-done
+"""
+
+Ask = Callable[[str], bool]
+
+
+def add_gpu_mode_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``gpu-mode`` subcommand; the caller adds the global flags to the returned parser."""
+    p = subparsers.add_parser(
+        "gpu-mode", help="show or switch the GPU mode (status, ml, r1, gaming)",
+        description="Show the GPU mode, or switch it: the running vLLM deployment is scaled to 0 and its pods "
+                    "are gone before the target is scaled up (never both on the GPU), then the target is "
+                    "followed until Ready (gpu.switch_timeout). Each switch is confirmed, verified and written "
+                    "to the audit log. Modes come from the config ([gpu.modes]).",
+        epilog=GPU_MODE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("mode", nargs="?", default="status", metavar="MODE",
+                   help="status (default), or a mode: ml, r1, gaming (as configured)")
+    p.add_argument("--yes", "-y", action="store_true",
+                   help="do not ask: confirm the switch, and the rollback if it fails")
+    p.add_argument("--no-wait", action="store_true",
+                   help="return once the target is scaled up, without waiting for Ready (the old pods are "
+                        "always waited for)")
+    return p
+
+
+def _prompt(question: str) -> bool:
+    try:
+        return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
+
+
+def run_gpu_mode(args: argparse.Namespace, settings: Settings, *, ask: Ask | None = None,
+                 out: TextIO | None = None, err: TextIO | None = None, poll: float = 0.5) -> int:
+    """Run ``gpu-mode``; returns the exit code (see :data:`GPU_MODE_EXIT_CODES`)."""
+    out, err, ask = out or sys.stdout, err or sys.stderr, ask or _prompt
+    mode = getattr(args, "mode", "status") or "status"
+    if mode != "status" and settings.gpu.mode(mode) is None:
+        known = ", ".join(["status", *(m.name for m in settings.gpu.modes)])
+        print(f"homelab-tui: gpu-mode: unknown mode {mode!r} (known: {known})", file=err)
+        return EXIT_USAGE
+    lab = None
+    try:
+        kubeconfig, context = getattr(args, "kubeconfig", None), getattr(args, "context", None)
+        if getattr(args, "demo", False):
+            from homelab_tui.demo.runner import DemoLab  # lazy: only --demo starts the simulated home-lab
+
+            lab = DemoLab().start()
+            kubeconfig, context = str(lab.kubeconfig_path), None
+        return _GpuCli(args, settings, ask, out, err, poll).run(mode, kubeconfig, context)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    finally:
+        if lab is not None:
+            lab.stop()
+
+
+class _GpuCli:
+    def __init__(self, args: argparse.Namespace, settings: Settings, ask: Ask, out: TextIO, err: TextIO,
+                 poll: float) -> None:
+        self.args, self.settings, self.ask, self.out, self.err, self.poll = args, settings, ask, out, err, poll
+
+    def fail(self, message: str, code: int) -> int:
+        print(f"homelab-tui: gpu-mode: {message}", file=self.err)
+        return code
+
+    def say(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+    def run(self, mode: str, kubeconfig: str | None, context: str | None) -> int:
+        from homelab_tui.actions import registry
+        from homelab_tui.actions.base import ActionError, ReadOnlyError, RefusedError, make_context
+        from homelab_tui.actions.gpu_mode import gpu_target, read_gpu, status_lines
+        from homelab_tui.sources.kube_client import KubeError, KubeTarget, load_kube_api
+
+        try:
+            api = load_kube_api(KubeTarget(kubeconfig, context), self.settings.kubernetes.timeout)
+        except KubeError as exc:
+            return self.fail(exc.message, EXIT_CONFIG)
+        if mode == "status":
+            try:
+                reading = read_gpu(api, self.settings, time.time())
+            except KubeError as exc:
+                return self.fail(f"cannot read the GPU state: {exc}", EXIT_FAILURE)
+            for line in status_lines(reading, self.settings):
+                self.say(line)
+            return EXIT_OK
+        ctx = make_context(api, self.settings, read_only=bool(getattr(self.args, "read_only", False)),
+                           poll=self.poll)
+        action = registry.get("gpu-mode")
+        try:
+            plan = action.plan(ctx, gpu_target(self.settings), mode=mode, wait=not getattr(self.args, "no_wait", False))
+        except (ReadOnlyError, RefusedError) as exc:
+            return self.fail(str(exc), EXIT_REFUSED)
+        except ActionError as exc:
+            return self.fail(str(exc), EXIT_FAILURE)
+        if plan.noop:
+            self.say(plan.title)
+            return EXIT_OK
+        for line in plan.summary():
+            self.say(line)
+        if not getattr(self.args, "yes", False) and not self.ask("Switch the GPU mode?"):
+            return self.fail("not confirmed: nothing changed", EXIT_REFUSED)
+        outcome = self._execute(action, ctx, plan)
+        if outcome is None:
+            return self.fail("interrupted: the switch stopped at a safe point and is recorded as half-done; "
+                             "run `homelab-tui gpu-mode status`", EXIT_INTERRUPTED)
+        if outcome.ok:
+            self.say(outcome.message)
+            return EXIT_OK
+        self.fail(outcome.message, EXIT_SWITCH_FAILED)
+        if outcome.status in ("refused", "conflict") and not outcome.follow_ups:
+            return EXIT_REFUSED
+        rollback = next((f for f in outcome.follow_ups if f.key == "rollback"), None)
+        if rollback is None:
+            return EXIT_SWITCH_FAILED
+        if not getattr(self.args, "yes", False) and not self.ask(f"{rollback.label}?"):
+            self.say(f"left half-done: roll back later with `homelab-tui gpu-mode {rollback.params['mode']}`")
+            return EXIT_SWITCH_FAILED
+        try:
+            back = action.plan(ctx, rollback.target, **rollback.params)
+        except ActionError as exc:
+            return self.fail(f"rollback not possible: {exc}", EXIT_SWITCH_FAILED)
+        for line in back.summary():
+            self.say(line)
+        result = self._execute(action, ctx, back)
+        if result is not None and result.ok:
+            self.say(f"rolled back: {result.message}")
+        else:
+            self.fail("rollback failed: " + (result.message if result else "interrupted"), EXIT_SWITCH_FAILED)
+        return EXIT_SWITCH_FAILED
+
+    def _execute(self, action, ctx, plan):
+        """Execute in a worker thread so Ctrl-C can cancel at a safe point; None when interrupted."""
+        from homelab_tui.actions.base import Outcome
+
+        cancel = threading.Event()
+        box: list = []
+
+        def work() -> None:
+            try:
+                box.append(action.execute(ctx, plan, self._progress, cancel))
+            except Exception as exc:  # noqa: BLE001 - reported as one line, never a traceback
+                box.append(Outcome(False, "failed", f"{type(exc).__name__}: {exc}"))
+
+        worker = threading.Thread(target=work, name="gpu-mode-switch", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.2)
+        except KeyboardInterrupt:
+            cancel.set()
+            print("interrupted: stopping at a safe point…", file=self.err, flush=True)
+            worker.join(self.settings.kubernetes.timeout * 2 + 5)
+            return None
+        return box[0] if box else None
+
+    def _progress(self, line: str) -> None:
+        print(f"  … {line}", file=self.err, flush=True)

@@ -1,0 +1,121 @@
+"""What the workload controllers of a real cluster compute: scheduling and workload status.
+
+Shared by the seed (so seeded statuses agree with the pods) and by :mod:`homelab_tui.demo.life`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from homelab_tui.demo.podgen import READY, pod_state, template_hash
+
+GENERAL_NODES = ("k3s-worker-01", "k3s-worker-02", "k3s-master")
+ALL_NODES = ("k3s-master", "k3s-worker-01", "k3s-worker-02", "k3s-gpu-worker")
+
+
+def schedule(template: dict, pod_name: str) -> str:
+    """The node a new pod lands on: its hostname nodeSelector, else a stable pick among the general nodes."""
+    selector = template.get("spec", {}).get("nodeSelector", {})
+    if "kubernetes.io/hostname" in selector:
+        return selector["kubernetes.io/hostname"]
+    n = int(hashlib.sha256(pod_name.encode()).hexdigest()[:8], 16)
+    return GENERAL_NODES[n % len(GENERAL_NODES)]
+
+
+def terminating(pod: dict) -> bool:
+    return bool(pod["metadata"].get("deletionTimestamp"))
+
+
+def desired_replicas(obj: dict) -> int:
+    replicas = obj.get("spec", {}).get("replicas")
+    return 1 if replicas is None else int(replicas)
+
+
+def _nonzero(status: dict[str, Any]) -> dict[str, Any]:
+    """The API omits zero counters (omitempty)."""
+    return {k: v for k, v in status.items() if v or k in ("observedGeneration", "replicas")}
+
+
+def merge_conditions(old: list[dict], new: list[dict], when: str, update_key: str | None = None) -> list[dict]:
+    """Keep a condition's transition time while its status and reason stay the same."""
+    before = {c["type"]: c for c in old or []}
+    out = []
+    for c in new:
+        prev = before.get(c["type"])
+        if prev and prev.get("status") == c["status"] and prev.get("reason") == c.get("reason"):
+            c["lastTransitionTime"] = prev.get("lastTransitionTime", when)
+            if update_key:
+                c[update_key] = prev.get(update_key, when)
+        else:
+            c["lastTransitionTime"] = when
+            if update_key:
+                c[update_key] = when
+        out.append(c)
+    return out
+
+
+def deployment_status(dep: dict, pods: list[dict], new_rs: str, when: str) -> dict:
+    alive = [p for p in pods if not terminating(p)]
+    desired = desired_replicas(dep)
+    current_hash = new_rs.rsplit("-", 1)[-1]
+    updated = sum(1 for p in alive if p["metadata"]["labels"].get("pod-template-hash") == current_hash)
+    ready = sum(1 for p in alive if pod_state(p) == READY)
+    available = ready >= desired
+    paused = bool(dep.get("spec", {}).get("paused"))
+    complete = updated == desired and len(alive) == desired and ready == desired
+    if paused:
+        progressing = {"type": "Progressing", "status": "Unknown", "reason": "DeploymentPaused",
+                       "message": "Deployment is paused"}
+    else:
+        progressing = {"type": "Progressing", "status": "True",
+                       "reason": "NewReplicaSetAvailable" if complete else "ReplicaSetUpdated",
+                       "message": f'ReplicaSet "{new_rs}" has successfully progressed.' if complete
+                       else f'ReplicaSet "{new_rs}" is progressing.'}
+    conditions = [
+        {"type": "Available", "status": "True" if available else "False",
+         "reason": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
+         "message": "Deployment has minimum availability." if available
+         else "Deployment does not have minimum availability."},
+        progressing]
+    status = _nonzero({"observedGeneration": dep["metadata"].get("generation", 1), "replicas": len(alive),
+                       "updatedReplicas": updated, "readyReplicas": ready, "availableReplicas": ready,
+                       "unavailableReplicas": max(0, len(alive) - ready) if alive else 0})
+    if not alive:
+        status.pop("replicas", None)
+    status["conditions"] = merge_conditions(dep.get("status", {}).get("conditions", []), conditions, when,
+                                            "lastUpdateTime")
+    return status
+
+
+def replicaset_status(rs: dict, pods: list[dict]) -> dict:
+    alive = [p for p in pods if not terminating(p)]
+    ready = sum(1 for p in alive if pod_state(p) == READY)
+    return _nonzero({"replicas": len(alive), "fullyLabeledReplicas": len(alive), "readyReplicas": ready,
+                     "availableReplicas": ready, "observedGeneration": rs["metadata"].get("generation", 1)})
+
+
+def statefulset_status(sts: dict, pods: list[dict], when: str) -> dict:
+    alive = [p for p in pods if not terminating(p)]
+    update_rev = f"{sts['metadata']['name']}-{template_hash(sts['spec']['template'])}"
+    revisions = [p["metadata"]["labels"].get("controller-revision-hash") for p in alive]
+    updated = sum(1 for r in revisions if r == update_rev)
+    ready = sum(1 for p in alive if pod_state(p) == READY)
+    old = [r for r in revisions if r != update_rev]
+    current_rev = old[0] if old else update_rev
+    return {"observedGeneration": sts["metadata"].get("generation", 1), "replicas": len(alive),
+            **_nonzero({"readyReplicas": ready, "availableReplicas": ready,
+                        "currentReplicas": revisions.count(current_rev),
+                        "updatedReplicas": updated}),
+            "currentRevision": current_rev, "updateRevision": update_rev, "collisionCount": 0}
+
+
+def daemonset_status(ds: dict, pods: list[dict], desired_nodes: int) -> dict:
+    alive = [p for p in pods if not terminating(p)]
+    current_hash = template_hash(ds["spec"]["template"])
+    ready = sum(1 for p in alive if pod_state(p) == READY)
+    updated = sum(1 for p in alive if p["metadata"]["labels"].get("controller-revision-hash") == current_hash)
+    return {"currentNumberScheduled": len(alive), "desiredNumberScheduled": desired_nodes,
+            "numberMisscheduled": 0, "numberReady": ready, "numberAvailable": ready,
+            "updatedNumberScheduled": updated, "observedGeneration": ds["metadata"].get("generation", 1),
+            **({"numberUnavailable": desired_nodes - ready} if desired_nodes > ready else {})}

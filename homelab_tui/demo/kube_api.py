@@ -1,0 +1,215 @@
+"""The simulated Kubernetes API server (aiohttp): discovery, list/get/watch, create, replace, patch, delete.
+
+Requests need ``Authorization: Bearer <token>``. Errors are ``Status`` objects with the code and
+reason a real API server gives. Every request is counted in the server's :class:`ServerFaults`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from typing import Any
+
+from aiohttp import web
+
+from homelab_tui.demo import kube_discovery, kube_write
+from homelab_tui.demo.controllers import schedule
+from homelab_tui.demo.faults import ServerFaults, fault_middleware, status_body
+from homelab_tui.demo.kinds import KINDS, Kind, kind_for_path
+from homelab_tui.demo.kube_selectors import compile_selectors
+from homelab_tui.demo.kube_tables import as_table, wants_table
+from homelab_tui.demo.kube_watch import Watchers, watch
+from homelab_tui.demo.kube_write import ApiError, finish, not_found
+from homelab_tui.demo.podgen import PENDING, set_pod_state
+from homelab_tui.demo.store import ClusterStore, rfc3339
+
+PROTECTED_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
+#: kinds whose DELETE answers the deleted object; the others answer a Status (as the real registries do)
+RETURNS_OBJECT = {"pods", "namespaces"} | {k.key for k in KINDS if k.group not in kube_write.BUILTIN_GROUPS}
+
+
+def _error(exc: ApiError) -> web.Response:
+    return web.json_response(status_body(exc.code, exc.message, exc.reason, exc.details), status=exc.code)
+
+
+def _parse(path: str) -> tuple[Kind, str | None, str | None, str] | None:
+    """(kind, namespace, name, subresource) of a resource path, or None."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "api":
+        group, version, rest = "", parts[1], parts[2:]
+    elif len(parts) >= 3 and parts[0] == "apis":
+        group, version, rest = parts[1], parts[2], parts[3:]
+    else:
+        return None
+    namespace = None
+    if len(rest) >= 3 and rest[0] == "namespaces" and kind_for_path(group, version, rest[2]) is not None:
+        namespace, rest = rest[1], rest[2:]
+    if not rest or len(rest) > 3:
+        return None
+    kind = kind_for_path(group, version, rest[0])
+    if kind is None or (namespace and not kind.namespaced):
+        return None
+    name = rest[1] if len(rest) > 1 else None
+    sub = rest[2] if len(rest) > 2 else ""
+    if sub and sub not in kind.subresources:
+        return None
+    return kind, namespace, name, sub
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return json.loads(await request.read() or b"null")
+    except ValueError as exc:
+        raise ApiError(400, f"error decoding the request body: {exc}", "BadRequest") from exc
+
+
+class KubeApi:
+    def __init__(self, store: ClusterStore, faults: ServerFaults, token: str) -> None:
+        self.store, self.faults, self.token = store, faults, token
+        self.watchers = Watchers()
+
+    @web.middleware
+    async def auth(self, request: web.Request, handler):
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.json_response(status_body(401, "Unauthorized"), status=401)
+        return await handler(request)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        parsed = _parse(request.path)
+        if parsed is None:
+            self.faults.count(f"{request.method} unknown")
+            return web.json_response(status_body(404, "the server could not find the requested resource"),
+                                     status=404)
+        kind, namespace, name, sub = parsed
+        try:
+            return await self._dispatch(request, kind, namespace, name, sub)
+        except ApiError as exc:
+            return _error(exc)
+
+    async def _dispatch(self, request: web.Request, kind: Kind, namespace: str | None, name: str | None,
+                        sub: str) -> web.StreamResponse:
+        method = request.method
+        if method == "GET" and name is None:
+            if request.query.get("watch") in ("1", "true"):
+                self.faults.count("GET watch")
+                matches = compile_selectors(request.query.get("labelSelector", ""),
+                                            request.query.get("fieldSelector", ""))
+                return await watch(request, self.store, kind, namespace, matches, self.faults, self.watchers)
+            self.faults.count("GET list")
+            return self._list(request, kind, namespace)
+        self.faults.count(method if method != "GET" else "GET get")
+        if method == "GET":
+            obj = self._get(kind, namespace, name)
+            if sub == "scale":
+                return web.json_response(kube_write.scale_of(obj))
+            return self._answer(request, kind, obj)
+        if method == "POST" and name is None:
+            return web.json_response(self._create(kind, namespace, await _json_body(request)), status=201)
+        if name is None or method not in ("PUT", "PATCH", "DELETE"):
+            raise ApiError(405, f"the server does not allow this method on the requested resource", "MethodNotAllowed")
+        if method == "DELETE":
+            return self._delete(request, kind, namespace, name)
+        body = await _json_body(request)
+        content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
+        if sub == "scale":
+            return web.json_response(kube_write.write_scale(
+                self.store, kind, namespace, name, content_type if method == "PATCH" else None, body))
+        if method == "PUT":
+            return web.json_response(kube_write.replace(self.store, kind, namespace, name, body, sub))
+        return web.json_response(kube_write.patch(self.store, kind, namespace, name, content_type, body, sub))
+
+    def _get(self, kind: Kind, namespace: str | None, name: str) -> dict:
+        obj = self.store.get(kind.key, namespace, name)
+        if obj is None:
+            raise not_found(kind, name)
+        return obj
+
+    def _answer(self, request: web.Request, kind: Kind, obj: dict) -> web.Response:
+        if wants_table(request.headers.get("Accept", "")):
+            return web.json_response(as_table(kind.key, [obj], obj["metadata"]["resourceVersion"]))
+        return web.json_response(obj)
+
+    def _list(self, request: web.Request, kind: Kind, namespace: str | None) -> web.Response:
+        items, rv = self.store.list(kind.key, namespace)
+        matches = compile_selectors(request.query.get("labelSelector", ""), request.query.get("fieldSelector", ""))
+        items = [o for o in items if matches(o)]
+        if wants_table(request.headers.get("Accept", "")):
+            return web.json_response(as_table(kind.key, items, rv))
+        for obj in items:
+            obj.pop("apiVersion", None), obj.pop("kind", None)
+        return web.json_response({"kind": f"{kind.kind}List", "apiVersion": kind.api_version,
+                                  "metadata": {"resourceVersion": rv}, "items": items})
+
+    def _create(self, kind: Kind, namespace: str | None, body: Any) -> dict:
+        if not isinstance(body, dict):
+            raise ApiError(400, "the request body must be a JSON object", "BadRequest")
+        md = body.setdefault("metadata", {})
+        if kind.namespaced:
+            namespace = namespace or md.get("namespace") or "default"
+            if md.get("namespace", namespace) != namespace:
+                raise ApiError(400, "the namespace of the provided object does not match the namespace sent on "
+                                    "the request", "BadRequest")
+            md["namespace"] = namespace
+            ns = self.store.get("namespaces", None, namespace)
+            if ns is None:
+                raise ApiError(404, f'namespaces "{namespace}" not found', "NotFound",
+                               {"name": namespace, "kind": "namespaces"})
+            if ns.get("status", {}).get("phase") == "Terminating":
+                raise ApiError(403, f'{kind.plural} "{md.get("name", "")}" is forbidden: unable to create new '
+                                    f"content in namespace {namespace} because it is being terminated", "Forbidden")
+        if not md.get("name") and md.get("generateName"):
+            md["name"] = md["generateName"] + kube_write.safe_suffix()
+        for key in ("uid", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp"):
+            md.pop(key, None)
+        if self.store.get(kind.key, namespace, md.get("name", "")) is not None:
+            raise ApiError(409, f'{kube_write.resource_name(kind)} "{md["name"]}" already exists', "AlreadyExists",
+                           {"name": md["name"], "group": kind.group, "kind": kind.plural})
+        obj = finish(kind, None, body)
+        if kind.key == "pods":
+            obj["spec"].setdefault("nodeName", schedule({"spec": obj["spec"]}, md["name"]))
+            obj["status"] = {}
+            set_pod_state(obj, PENDING, dt.datetime.now(dt.timezone.utc))
+        elif kind.key == "namespaces":
+            obj["status"] = {"phase": "Active"}
+        elif "status" in kind.subresources and kind.key != "certificates":
+            obj.pop("status", None)
+        return self.store.put(kind.key, obj)
+
+    def _delete(self, request: web.Request, kind: Kind, namespace: str | None, name: str) -> web.Response:
+        obj = self._get(kind, namespace, name)
+        if kind.key == "namespaces" and name in PROTECTED_NAMESPACES:
+            raise ApiError(403, f'namespaces "{name}" is forbidden: this namespace may not be deleted', "Forbidden",
+                           {"name": name, "kind": "namespaces"})
+        grace = request.query.get("gracePeriodSeconds")
+        if kind.key == "pods" and grace != "0":
+            def terminate(pod: dict) -> None:
+                pod["metadata"].setdefault("deletionTimestamp", rfc3339(dt.datetime.now(dt.timezone.utc)))
+                pod["metadata"].setdefault("deletionGracePeriodSeconds", 30)
+            return web.json_response(self.store.mutate(kind.key, namespace, name, terminate))
+        deleted = self.store.delete(kind.key, namespace, name) or obj
+        if kind.key in RETURNS_OBJECT:
+            return web.json_response(deleted)
+        return web.json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                                  "details": {"name": name, "group": kind.group, "kind": kind.plural,
+                                              "uid": deleted["metadata"]["uid"]}})
+
+
+def create_app(store: ClusterStore, faults: ServerFaults, token: str) -> web.Application:
+    api = KubeApi(store, faults, token)
+    app = web.Application(middlewares=[fault_middleware(faults), api.auth], client_max_size=16 * 1024 * 1024)
+    kube_discovery.add_routes(app, faults.count)
+    app.router.add_route("*", "/{tail:.*}", api.handle)
+    unsubscribe: list = []
+
+    async def on_startup(_: web.Application) -> None:
+        api.watchers.loop = asyncio.get_running_loop()
+        unsubscribe.append(store.subscribe(api.watchers.notify))
+
+    async def on_cleanup(_: web.Application) -> None:
+        for fn in unsubscribe:
+            fn()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app

@@ -1,0 +1,189 @@
+"""Writes through the API: create, replace, patch, the scale and status subresources, as the API server does them."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import random
+import re
+from typing import Any
+
+from homelab_tui.demo.kinds import Kind
+from homelab_tui.demo.kube_patch import JSON_PATCH, MERGE_PATCH, PATCH_TYPES, STRATEGIC_MERGE_PATCH, PatchError, \
+    apply_patch
+from homelab_tui.demo.podgen import SAFE
+from homelab_tui.demo.store import ClusterStore
+
+DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+#: groups served by the API server itself; everything else is a CustomResource (no strategic merge)
+BUILTIN_GROUPS = {"", "apps", "storage.k8s.io", "networking.k8s.io"}
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, message: str, reason: str | None = None, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.reason, self.details = code, message, reason, details
+
+
+def safe_suffix(n: int = 5) -> str:
+    """A generateName suffix."""
+    return "".join(random.choice(SAFE) for _ in range(n))
+
+
+def resource_name(kind: Kind) -> str:
+    return f"{kind.plural}.{kind.group}" if kind.group else kind.plural
+
+
+def not_found(kind: Kind, name: str) -> ApiError:
+    return ApiError(404, f'{resource_name(kind)} "{name}" not found', "NotFound",
+                    {"name": name, "group": kind.group, "kind": kind.plural})
+
+
+def conflict(kind: Kind, name: str) -> ApiError:
+    return ApiError(409, f'Operation cannot be fulfilled on {resource_name(kind)} "{name}": the object has been '
+                         "modified; please apply your changes to the latest version and try again", "Conflict",
+                    {"name": name, "group": kind.group, "kind": kind.plural})
+
+
+def invalid(kind: Kind, name: str, field: str, message: str) -> ApiError:
+    return ApiError(422, f'{kind.kind}.{kind.group or "core"} "{name}" is invalid: {field}: {message}', "Invalid",
+                    {"name": name, "group": kind.group, "kind": kind.kind,
+                     "causes": [{"reason": "FieldValueInvalid", "message": message, "field": field}]})
+
+
+def unsupported_patch(content_type: str, kind: Kind) -> ApiError:
+    accepted = [JSON_PATCH, MERGE_PATCH, "application/apply-patch+yaml"]
+    if kind.group in BUILTIN_GROUPS:
+        accepted.insert(2, STRATEGIC_MERGE_PATCH)
+    return ApiError(415, f"the body of the request was in an unknown format - accepted media types include: "
+                         f"{', '.join(accepted)}", "UnsupportedMediaType")
+
+
+def validate(kind: Kind, obj: dict) -> None:
+    md = obj.get("metadata") or {}
+    name = md.get("name", "")
+    if not name or len(name) > 253 or not DNS1123.match(name):
+        raise invalid(kind, name, "metadata.name",
+                      f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
+                      "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")
+    replicas = (obj.get("spec") or {}).get("replicas")
+    if replicas is not None and (not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0):
+        raise invalid(kind, name, "spec.replicas", f"Invalid value: {replicas!r}: must be greater than or equal to 0")
+
+
+def fold_string_data(obj: dict) -> None:
+    """Secrets: ``stringData`` is write-only; it is merged into ``data`` as base64."""
+    string_data = obj.pop("stringData", None)
+    if obj.get("kind") == "Secret" and string_data:
+        data = obj.get("data") or {}
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        obj["data"] = data
+
+
+def finish(kind: Kind, old: dict | None, new: dict, subresource: str = "") -> dict:
+    """Apply the API server's rules to a proposed object: status/spec split, immutable metadata, stringData."""
+    new["apiVersion"], new["kind"] = kind.api_version, kind.kind
+    fold_string_data(new)
+    if old is not None:
+        md, omd = new.setdefault("metadata", {}), old["metadata"]
+        for key in ("uid", "creationTimestamp", "name", "namespace", "generation", "deletionTimestamp"):
+            if key in omd:
+                md[key] = omd[key]
+        if "status" in kind.subresources:
+            if subresource == "status":
+                new = {**copy.deepcopy(old), "status": new.get("status", {})}
+                new["metadata"] = {**old["metadata"], "resourceVersion": md.get("resourceVersion")}
+            elif "status" in old:
+                new["status"] = copy.deepcopy(old["status"])
+            else:
+                new.pop("status", None)
+    validate(kind, new)
+    return new
+
+
+def _check_version(kind: Kind, name: str, current: dict, proposed: dict) -> None:
+    rv = (proposed.get("metadata") or {}).get("resourceVersion")
+    if rv and rv != current["metadata"]["resourceVersion"]:
+        raise conflict(kind, name)
+
+
+def replace(store: ClusterStore, kind: Kind, namespace: str | None, name: str, body: Any,
+            subresource: str = "") -> dict:
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body must be a JSON object", "BadRequest")
+    if (body.get("metadata") or {}).get("name", name) != name:
+        raise ApiError(400, "the name of the object does not match the name on the URL", "BadRequest")
+    return _write(store, kind, namespace, name, lambda current: copy.deepcopy(body), subresource)
+
+
+def patch(store: ClusterStore, kind: Kind, namespace: str | None, name: str, content_type: str, body: Any,
+          subresource: str = "") -> dict:
+    if content_type not in PATCH_TYPES or (content_type == STRATEGIC_MERGE_PATCH
+                                           and kind.group not in BUILTIN_GROUPS):
+        raise unsupported_patch(content_type, kind)
+
+    def proposal(current: dict) -> dict:
+        try:
+            return apply_patch(content_type, current, body)
+        except PatchError as exc:
+            raise ApiError(422, str(exc), "Invalid") from exc
+
+    return _write(store, kind, namespace, name, proposal, subresource)
+
+
+def _write(store: ClusterStore, kind: Kind, namespace: str | None, name: str, propose, subresource: str) -> dict:
+    def fn(obj: dict) -> None:
+        proposed = propose(copy.deepcopy(obj))
+        if not isinstance(proposed, dict):
+            raise ApiError(422, "the patched object is not a JSON object", "Invalid")
+        _check_version(kind, name, obj, proposed)
+        result = finish(kind, obj, proposed, subresource)
+        obj.clear()
+        obj.update(result)
+
+    try:
+        return store.mutate(kind.key, namespace, name, fn)
+    except KeyError:
+        raise not_found(kind, name) from None
+
+
+# ---------------------------------------------------------------------- scale subresource
+
+
+def scale_of(obj: dict) -> dict:
+    md = obj["metadata"]
+    labels = obj["spec"].get("selector", {}).get("matchLabels", {})
+    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+            "metadata": {"name": md["name"], "namespace": md["namespace"], "uid": md["uid"],
+                         "resourceVersion": md["resourceVersion"], "creationTimestamp": md["creationTimestamp"]},
+            "spec": {"replicas": obj["spec"].get("replicas", 1)},
+            "status": {"replicas": obj.get("status", {}).get("replicas", 0),
+                       "selector": ",".join(f"{k}={v}" for k, v in labels.items())}}
+
+
+def write_scale(store: ClusterStore, kind: Kind, namespace: str, name: str, content_type: str | None,
+                body: Any) -> dict:
+    """PUT (content_type None) or PATCH of autoscaling/v1 Scale; returns the new Scale."""
+    def fn(obj: dict) -> None:
+        current = scale_of(obj)
+        if content_type is None:
+            proposed = body if isinstance(body, dict) else {}
+        elif content_type in PATCH_TYPES:
+            try:
+                proposed = apply_patch(content_type, current, body)
+            except PatchError as exc:
+                raise ApiError(422, str(exc), "Invalid") from exc
+        else:
+            raise unsupported_patch(content_type, kind)
+        _check_version(kind, name, obj, proposed)
+        replicas = (proposed.get("spec") or {}).get("replicas")
+        if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+            raise ApiError(422, f'Scale.autoscaling "{name}" is invalid: spec.replicas: Invalid value: '
+                                f"{replicas!r}: must be greater than or equal to 0", "Invalid")
+        obj["spec"]["replicas"] = replicas
+
+    try:
+        return scale_of(store.mutate(kind.key, namespace, name, fn))
+    except KeyError:
+        raise not_found(kind, name) from None

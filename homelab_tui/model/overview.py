@@ -1,0 +1,190 @@
+"""The Overview roll-up: one :class:`AreaStatus` per area.
+
+THE single code path for the TUI's Overview screen and for ``homelab-tui check``
+(pass ``areas`` to select some). Rules about sources:
+
+* the area's primary source (Kubernetes) has no data at all → UNKNOWN, with its error;
+* a source that failed but still has last good data → the verdict of that data,
+  with the error in ``source_errors`` (the state is not changed by the error);
+* a secondary source with no data (Prometheus for storage, LiteLLM for
+  inference) → the verdict of what is known, at least UNKNOWN;
+* per-resource watch errors (e.g. 403 on secrets) and absent CRDs an area
+  relies on are listed in ``source_errors`` as ``kubernetes/<resource>: ...``.
+
+``age`` is the age of the oldest source snapshot used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from homelab_tui.config import Settings
+from homelab_tui.model.certs import cert_findings, cert_rows
+from homelab_tui.model.cluster import ClusterState
+from homelab_tui.model.gpu import derive_gpu_mode
+from homelab_tui.model.health import AreaStatus, Finding, State, worst
+from homelab_tui.model.inference import build_inference
+from homelab_tui.model.metrics import LiteLLMData, MetricsData
+from homelab_tui.model.namespaces import summarize_namespaces
+from homelab_tui.model.nodes import summarize_nodes
+from homelab_tui.model.snapshot import Snapshot
+from homelab_tui.model.state import DashboardState
+from homelab_tui.model.storage import pvc_rows, storage_findings
+
+AREAS: tuple[str, ...] = ("nodes", "namespaces", "certificates", "storage", "gpu", "inference")
+TITLES = {"nodes": "Nodes", "namespaces": "Namespaces", "certificates": "Certificates", "storage": "Storage",
+          "gpu": "GPU mode", "inference": "Inference tiers"}
+_ALIASES = {"node": "nodes", "ns": "namespaces", "namespace": "namespaces", "certs": "certificates",
+            "cert": "certificates", "certificate": "certificates", "tls": "certificates", "ingress": "certificates",
+            "pvc": "storage", "pvcs": "storage", "volumes": "storage", "gpu-mode": "gpu", "tiers": "inference",
+            "llm": "inference", "litellm": "inference"}
+#: the resources each area reads from the cluster (their watch errors are the area's source errors)
+_RESOURCES = {
+    "nodes": ("nodes",),
+    "namespaces": ("namespaces", "pods", "deployments", "statefulsets", "daemonsets"),
+    "certificates": ("certificates", "ingressroutes", "middlewares", "ingresses", "secrets"),
+    "storage": ("persistentvolumeclaims", "persistentvolumes", "storageclasses"),
+    "gpu": ("nodes", "deployments", "pods"),
+    "inference": ("deployments",),
+}
+
+
+def resolve_areas(names: Iterable[str]) -> tuple[str, ...]:
+    """Canonical area names for user input like ``certs,storage``; ValueError names an unknown one."""
+    out: list[str] = []
+    for raw in names:
+        for part in str(raw).split(","):
+            name = part.strip().lower()
+            if not name:
+                continue
+            area = _ALIASES.get(name, name)
+            if area not in AREAS:
+                raise ValueError(f"unknown area {part.strip()!r} (known: {', '.join(AREAS)})")
+            if area not in out:
+                out.append(area)
+    return tuple(a for a in AREAS if a in out)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    state: State
+    reason: str
+    findings: tuple[Finding, ...]
+
+
+def _from_findings(findings: Iterable[Finding], ok_reason: str) -> _Verdict:
+    fs = tuple(sorted(findings, key=lambda f: -f.state.rank))
+    if not fs or worst(f.state for f in fs) is State.OK:
+        return _Verdict(State.OK, ok_reason, fs)
+    top = fs[0]
+    more = len([f for f in fs if f.state is not State.OK]) - 1
+    suffix = f" (+{more} more)" if more > 0 else ""
+    return _Verdict(worst(f.state for f in fs), f"{top.subject}: {top.reason}{suffix}", fs)
+
+
+def _nodes(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings, now: float) -> _Verdict:
+    nodes = summarize_nodes(c, now)
+    if not nodes:
+        return _Verdict(State.UNKNOWN, "no nodes visible", ())
+    ready = sum(1 for n in nodes if n.ready)
+    return _from_findings((f for n in nodes for f in n.findings), f"{ready}/{len(nodes)} nodes Ready")
+
+
+def _namespaces(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+                now: float) -> _Verdict:
+    summaries = summarize_namespaces(c, s, now)
+    ready = sum(n.workloads_ready for n in summaries)
+    total = sum(n.workloads_total for n in summaries)
+    return _from_findings((f for n in summaries for f in n.findings),
+                          f"{len(summaries)} namespaces, {ready}/{total} workloads ready")
+
+
+def _certificates(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+                  now: float) -> _Verdict:
+    rows = cert_rows(c, s, now)
+    days = [r.days_left for r in rows if r.days_left is not None]
+    ok = f"{len(rows)} hosts" + (f", next expiry in {min(days):.0f} d" if days else "")
+    verdict = _from_findings(cert_findings(rows), ok)
+    if "certificates" in c.absent and verdict.state is State.OK:
+        return _Verdict(State.UNKNOWN, "cert-manager is not installed (no Certificate resource)", verdict.findings)
+    return verdict
+
+
+def _storage(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+             now: float) -> _Verdict:
+    rows = pvc_rows(c, m, s)
+    pct = [r.percent for r in rows if r.percent is not None]
+    ok = f"{len(rows)} PVCs" + (f", fullest {max(pct):.0f} %" if pct else "")
+    verdict = _from_findings(storage_findings(rows), ok)
+    if m is None and rows:
+        return _Verdict(worst((verdict.state, State.UNKNOWN)),
+                        verdict.reason if verdict.state.rank > State.UNKNOWN.rank else "usage unknown (no metrics)",
+                        verdict.findings)
+    return verdict
+
+
+def _gpu(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings, now: float) -> _Verdict:
+    g = derive_gpu_mode(c, s, now)
+    return _Verdict(g.state, g.reason, g.findings)
+
+
+def _inference(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+               now: float) -> _Verdict:
+    inf = build_inference(c, llm, s, now)
+    state = inf.state if llm is not None else worst((inf.state, State.UNKNOWN))
+    reason = inf.reason
+    if llm is None and inf.state.rank <= State.UNKNOWN.rank:
+        reason = f"LiteLLM unknown; by deployments {inf.reason}" if inf.reason else "LiteLLM unknown"
+    return _Verdict(state, reason, inf.findings)
+
+
+_Judge = Callable[[ClusterState, "MetricsData | None", "LiteLLMData | None", Settings, float], _Verdict]
+_JUDGES: dict[str, tuple[_Judge, tuple[str, ...]]] = {
+    "nodes": (_nodes, ("kubernetes",)),
+    "namespaces": (_namespaces, ("kubernetes",)),
+    "certificates": (_certificates, ("kubernetes",)),
+    "storage": (_storage, ("kubernetes", "prometheus")),
+    "gpu": (_gpu, ("kubernetes",)),
+    "inference": (_inference, ("kubernetes", "litellm")),
+}
+
+
+def _snapshots(state: DashboardState) -> dict[str, Snapshot]:
+    return {"kubernetes": state.cluster, "prometheus": state.metrics, "litellm": state.llm}
+
+
+def build_area(area: str, state: DashboardState, settings: Settings, now: float) -> AreaStatus:
+    judge, sources = _JUDGES[area]
+    snaps = _snapshots(state)
+    used = [snaps[s] for s in sources]
+    errors = [f"{s.source}: {s.error}" for s in used if s.error]
+    cluster: ClusterState | None = state.cluster.data if state.cluster.has_data else None
+    if cluster is not None:
+        wanted = {k for r in _RESOURCES[area] for k in (r, f"{r}_legacy")}
+        errors += [f"kubernetes/{k}: {e}" for k, e in sorted(cluster.errors.items()) if k in wanted]
+    ages = [a for a in (s.age(now) for s in used if s.has_data and s.data is not None) if a is not None]
+    age = max(ages) if ages else None
+    if cluster is None:
+        why = state.cluster.error or "no data yet"
+        return AreaStatus(area, TITLES[area], State.UNKNOWN, f"kubernetes: {why}", sources, age, tuple(errors))
+    metrics = state.metrics.data if state.metrics.has_data else None
+    llm = state.llm.data if state.llm.has_data else None
+    try:
+        verdict = judge(cluster, metrics, llm, settings, now)
+    except Exception as exc:  # a model bug must not take the whole Overview down
+        verdict = _Verdict(State.UNKNOWN, f"cannot evaluate: {type(exc).__name__}: {exc}", ())
+    return AreaStatus(area, TITLES[area], verdict.state, verdict.reason, sources, age, tuple(errors),
+                      verdict.findings)
+
+
+def build_overview(state: DashboardState, settings: Settings, now: float,
+                   areas: Iterable[str] | None = None) -> tuple[AreaStatus, ...]:
+    """One AreaStatus per area (all of :data:`AREAS`, or the ``areas`` selected, in AREAS order)."""
+    selected = AREAS if areas is None else resolve_areas(areas)
+    return tuple(build_area(a, state, settings, now) for a in selected)
+
+
+def overall_state(rows: Iterable[AreaStatus]) -> State:
+    """The exit state for ``check``: the worst area (OK when none)."""
+    return worst(r.state for r in rows)

@@ -1,0 +1,85 @@
+"""httpx clients for the HTTP sources (Prometheus, LiteLLM): timeouts always, TLS verified by default.
+
+* Every client has an explicit timeout (connect, read, write and pool).
+* ``https://`` URLs are verified against the system/certifi trust store (Let's Encrypt) unless the
+  config names a CA bundle (``ca_bundle``) or explicitly turns verification off (``verify_tls = false``).
+* ``http://`` URLs (in-cluster services such as ``http://litellm.ml.svc.cluster.local:4000``) are allowed.
+"""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from typing import Mapping, Protocol
+
+import httpx
+
+from homelab_tui.errors import ConfigError
+
+
+class HttpSettings(Protocol):
+    """What :func:`client_for` reads; ``PrometheusSettings`` and ``LiteLLMSettings`` both fit."""
+
+    url: str
+    timeout: float
+    verify_tls: bool
+    ca_bundle: str
+
+
+def tls_verify(verify_tls: bool = True, ca_bundle: str = "", *, where: str = "ca_bundle") -> ssl.SSLContext | bool:
+    """What to hand httpx as ``verify``: an SSL context built from ``ca_bundle``, ``True`` or ``False``.
+
+    A CA bundle that cannot be read is a :class:`ConfigError` (one line, naming the file).
+    """
+    if not verify_tls:
+        return False
+    if not ca_bundle:
+        return True
+    path = Path(ca_bundle).expanduser()
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise ConfigError(f"{where} {path}: cannot use as CA bundle: {reason}") from None
+
+
+def make_client(base_url: str, *, timeout: float, verify_tls: bool = True, ca_bundle: str = "",
+                headers: Mapping[str, str] | None = None, where: str = "ca_bundle") -> httpx.Client:
+    """A synchronous client for ``base_url`` with an explicit timeout on every phase."""
+    if timeout <= 0:
+        raise ValueError("timeout must be positive")
+    return httpx.Client(
+        base_url=base_url.rstrip("/"),
+        timeout=httpx.Timeout(timeout),
+        verify=tls_verify(verify_tls, ca_bundle, where=where),
+        headers=dict(headers or {}),
+        follow_redirects=False,
+    )
+
+
+def client_for(settings: HttpSettings, section: str) -> httpx.Client:
+    """A client configured from one settings section (``section`` names it in error messages)."""
+    return make_client(settings.url, timeout=settings.timeout, verify_tls=settings.verify_tls,
+                       ca_bundle=settings.ca_bundle, where=f"{section}.ca_bundle")
+
+
+def describe_transport_error(exc: httpx.HTTPError, what: str) -> str:
+    """One line for a failed request: 'Prometheus unreachable: connection refused (http://…)'."""
+    url = ""
+    try:
+        url = str(exc.request.url.copy_with(query=None))
+    except RuntimeError:  # no request attached
+        pass
+    if isinstance(exc, httpx.TimeoutException):
+        reason = "timed out"
+    elif isinstance(exc, httpx.ConnectError):
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            reason = "TLS certificate not trusted (set ca_bundle in the config)"
+        elif "refused" in text.lower():
+            reason = "connection refused"
+        else:
+            reason = f"cannot connect ({text.splitlines()[0] if text else type(exc).__name__})"
+    else:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"{what} unreachable: {reason}" + (f" ({url})" if url else "")

@@ -1,0 +1,197 @@
+"""The LiteLLM source: proxy liveliness/readiness every refresh, per-alias health rarely, probes on demand.
+
+* ``/health/liveliness`` and ``/health/readiness`` are cheap and need no key: every refresh.
+* ``/health`` makes a real call to every model, the paid OpenAI one too: only when
+  ``litellm.health_interval`` has passed since the last attempt, or on ``refresh(full=True)``.
+  It answers with LiteLLM's upstream model strings and deployment ids, which ``/model/info``
+  maps back to aliases.
+* :meth:`LiteLLMSource.probe` sends ONE ``max_tokens=1`` chat and reports which model group
+  answered (``x-litellm-model-group``), how many fallbacks were tried and the latency. It may
+  reach the paid tier: the UI says so before calling it.
+
+The key (from :func:`homelab_tui.config.read_litellm_key`) is sent only as a Bearer header to
+the calls that need it; it never appears in an error, a log line or a repr.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable
+
+import httpx
+
+from homelab_tui.config import Settings
+from homelab_tui.model.metrics import AliasHealth, LiteLLMData, ProbeResult, TierHealth
+from homelab_tui.model.snapshot import Snapshot, one_line
+from homelab_tui.sources import litellm_parse as parse
+from homelab_tui.sources.base import SnapshotKeeper, SourceError
+from homelab_tui.sources.http import client_for, describe_transport_error
+
+NO_KEY = "no LiteLLM key: set HOMELAB_TUI_LITELLM_KEY or litellm.key_file"
+#: /health waits for every upstream; give it longer than the cheap calls
+HEALTH_TIMEOUT = 30.0
+PROBE_TIMEOUT = 30.0
+
+
+class _Secret:
+    """Holds the key; prints as ``<redacted>`` wherever it ends up."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | None) -> None:
+        self._value = value or ""
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "<redacted>" if self._value else "<none>"
+
+    __str__ = __repr__
+
+    def reveal(self) -> str:
+        return self._value
+
+
+class LiteLLMSource:
+    """``PolledSource[LiteLLMData]`` for one LiteLLM proxy."""
+
+    def __init__(self, settings: Settings, key: str | None, *, clock: Callable[[], float] = time.time,
+                 client: httpx.Client | None = None) -> None:
+        self.name = "litellm"
+        self.interval = settings.litellm.interval
+        self._settings = settings
+        self._key = _Secret(key)
+        self._clock = clock
+        self._client = client or client_for(settings.litellm, "litellm")
+        self._keeper: SnapshotKeeper[LiteLLMData] = SnapshotKeeper(self.name, clock)
+        self._lock = threading.Lock()
+        self._last_health_attempt: float | None = None
+
+    def __repr__(self) -> str:
+        return f"LiteLLMSource({self._settings.litellm.url!r}, key={self._key!r})"
+
+    # ------------------------------------------------------------------ HTTP helpers
+
+    def _secrets(self) -> tuple[str, ...]:
+        return (self._key.reveal(),) if self._key else ()
+
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._key.reveal()}"} if self._key else {}
+
+    def _request(self, method: str, path: str, *, auth: bool = False, timeout: float | None = None,
+                 json: Any = None) -> httpx.Response:
+        try:
+            return self._client.request(method, path, headers=self._auth() if auth else None, json=json,
+                                        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+        except httpx.HTTPError as exc:
+            raise SourceError(parse.scrub(describe_transport_error(exc, "LiteLLM"), self._secrets())) from None
+
+    def _json(self, path: str, *, auth: bool = False, timeout: float | None = None) -> Any:
+        """GET ``path``; the JSON body of a 2xx answer, else SourceError with LiteLLM's message."""
+        resp = self._request("GET", path, auth=auth, timeout=timeout)
+        body = _body(resp)
+        if resp.status_code >= 300:
+            raise SourceError(f"{path}: {parse.error_message(resp.status_code, body, self._secrets())}")
+        if body is None:
+            raise SourceError(f"{path}: HTTP {resp.status_code}, answer is not JSON")
+        return body
+
+    # ------------------------------------------------------------------ PolledSource
+
+    def refresh(self, full: bool = False) -> Snapshot[LiteLLMData]:
+        """Liveliness and readiness; the full ``/health`` too when due or when ``full``."""
+        previous = self._keeper.current().data or LiteLLMData(aliases=self._unknown_aliases())
+        try:
+            alive, ready, readiness = self._cheap()
+        except SourceError as exc:
+            return self._keeper.failure(exc)
+        aliases, checked_at, health_error, models = (
+            previous.aliases, previous.health_checked_at, previous.health_error, previous.models)
+        if self._health_due(full):
+            aliases, checked_at, health_error, models = self._full_health(previous)
+        return self._keeper.success(LiteLLMData(
+            alive=alive, ready=ready, readiness=readiness, aliases=aliases, health_checked_at=checked_at,
+            health_error=health_error, models=models))
+
+    def current(self) -> Snapshot[LiteLLMData]:
+        return self._keeper.current()
+
+    def close(self) -> None:
+        self._client.close()
+
+    # ------------------------------------------------------------------ on demand
+
+    def models(self) -> tuple[str, ...]:
+        """The aliases LiteLLM serves (``/v1/models``). Raises SourceError."""
+        try:
+            return parse.models_from(self._json("/v1/models", auth=True))
+        except ValueError as exc:
+            raise SourceError(str(exc)) from None
+
+    def probe(self, alias: str = "vllm-qwen", timeout: float = PROBE_TIMEOUT) -> ProbeResult:
+        """One ``max_tokens=1`` chat to ``alias``; never raises (status 0 = no answer)."""
+        payload = {"model": alias, "messages": [{"role": "user", "content": "ping"}], "max_tokens": 1}
+        started = time.perf_counter()
+        try:
+            resp = self._request("POST", "/v1/chat/completions", auth=True, timeout=timeout, json=payload)
+        except SourceError as exc:
+            return ProbeResult(alias, 0, error=str(exc))
+        latency = (time.perf_counter() - started) * 1000.0
+        group = resp.headers.get("x-litellm-model-group", "")
+        try:
+            fallbacks = int(resp.headers.get("x-litellm-attempted-fallbacks", "0") or 0)
+        except ValueError:
+            fallbacks = 0
+        error = ""
+        if resp.status_code >= 300:
+            error = parse.error_message(resp.status_code, _body(resp), self._secrets())
+        return ProbeResult(alias, resp.status_code, group, fallbacks, latency, error)
+
+    # ------------------------------------------------------------------ internals
+
+    def _cheap(self) -> tuple[bool, bool, dict]:
+        live = self._request("GET", "/health/liveliness")
+        ready = self._request("GET", "/health/readiness")
+        body = _body(ready)
+        readiness = body if isinstance(body, dict) else {}
+        is_ready = ready.status_code == 200 and readiness.get("status") == "healthy"
+        return live.status_code == 200, is_ready, readiness
+
+    def _health_due(self, full: bool) -> bool:
+        with self._lock:
+            now = self._clock()
+            last = self._last_health_attempt
+            if full or last is None or now - last >= self._settings.litellm.health_interval:
+                self._last_health_attempt = now
+                return True
+            return False
+
+    def _unknown_aliases(self) -> dict[str, AliasHealth]:
+        inf = self._settings.inference
+        return {a: AliasHealth(a, TierHealth.UNKNOWN) for a in dict.fromkeys(inf.chain + inf.extra)}
+
+    def _full_health(self, previous: LiteLLMData) -> tuple[dict[str, AliasHealth], float | None, str,
+                                                          tuple[str, ...]]:
+        keep = (previous.aliases, previous.health_checked_at)
+        if not self._key:
+            return *keep, NO_KEY, previous.models
+        try:
+            mapping, aliases = parse.alias_map(self._json("/model/info", auth=True))
+            configured = tuple(self._unknown_aliases())
+            ordered = tuple(dict.fromkeys(configured + aliases))
+            body = self._json("/health", auth=True, timeout=max(HEALTH_TIMEOUT, self._settings.litellm.timeout))
+            health = parse.health_from(body, mapping, ordered, self._secrets())
+        except SourceError as exc:
+            return *keep, one_line(str(exc)), previous.models
+        except ValueError as exc:
+            return *keep, f"unexpected answer: {exc}", previous.models
+        return health, self._clock(), "", aliases
+
+
+def _body(resp: httpx.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return None

@@ -1,0 +1,185 @@
+"""GPU telemetry from NVML (``nvidia-ml-py``, ``import pynvml``) when the dashboard runs on the GPU host.
+
+NVML is initialised once, lazily, by the first :meth:`NvmlGpuSource.refresh` (which runs in a
+worker thread) — never on import. Without a GPU ``nvmlInit()`` raises an ``NVMLError``
+(``NVMLError_LibraryNotFound`` on a machine without the driver); from then on the source
+shows the DCGM exporter's metrics that the Prometheus source read, with a ``note`` saying why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+from collections import deque
+from typing import Any, Callable
+
+import pynvml
+
+from homelab_tui.config import Settings
+from homelab_tui.model.metrics import GpuProcess, GpuTelemetry, MetricsData
+from homelab_tui.model.snapshot import Snapshot
+from homelab_tui.sources.base import PolledSource, SnapshotKeeper
+from homelab_tui.sources.promql import HISTORY_SECONDS
+
+_REASONS = {
+    "NVMLError_LibraryNotFound": "library not found",
+    "NVMLError_DriverNotLoaded": "driver not loaded",
+    "NVMLError_NoPermission": "no permission",
+    "NVMLError_LibRmVersionMismatch": "driver/library version mismatch",
+}
+
+
+def nvml_reason(exc: BaseException) -> str:
+    """'library not found', 'driver not loaded', … for an NVMLError."""
+    return _REASONS.get(type(exc).__name__) or str(exc) or type(exc).__name__
+
+
+class NvmlGpuSource:
+    """``PolledSource[GpuTelemetry]``: NVML on a GPU host, else the Prometheus source's DCGM data."""
+
+    def __init__(self, settings: Settings, fallback: PolledSource[MetricsData] | None = None, *,
+                 nvml: Any = pynvml, clock: Callable[[], float] = time.time, hostname: str | None = None) -> None:
+        self.name = "nvml"
+        self.interval = settings.prometheus.interval
+        self._fallback = fallback
+        self._nvml = nvml
+        self._clock = clock
+        self._hostname = hostname or socket.gethostname()
+        self._keeper: SnapshotKeeper[GpuTelemetry] = SnapshotKeeper(self.name, clock)
+        self._lock = threading.Lock()
+        #: None = not tried yet, True = NVML works, else the note explaining the fallback
+        self._nvml_ok: bool | None = None
+        #: why NVML is not used, e.g. "NVML: library not found"
+        self._reason = ""
+        self._util: deque[tuple[float, float]] = deque()
+        self._vram: deque[tuple[float, float]] = deque()
+
+    @property
+    def using_nvml(self) -> bool:
+        return self._nvml_ok is True
+
+    # ------------------------------------------------------------------ PolledSource
+
+    def refresh(self) -> Snapshot[GpuTelemetry]:
+        if not self._ensure_init():
+            return self._from_fallback()
+        try:
+            return self._keeper.success(self._read())
+        except self._nvml.NVMLError as exc:
+            return self._keeper.failure(f"NVML: {nvml_reason(exc)}")
+
+    def current(self) -> Snapshot[GpuTelemetry]:
+        if self._nvml_ok is True or self._nvml_ok is None:
+            return self._keeper.current()
+        return self._from_fallback()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._nvml_ok is True:
+                try:
+                    self._nvml.nvmlShutdown()
+                except self._nvml.NVMLError:
+                    pass
+                self._nvml_ok = None
+
+    # ------------------------------------------------------------------ NVML
+
+    def _ensure_init(self) -> bool:
+        with self._lock:
+            if self._nvml_ok is None:
+                try:
+                    self._nvml.nvmlInit()
+                    if self._nvml.nvmlDeviceGetCount() < 1:
+                        self._nvml.nvmlShutdown()
+                        raise LookupError("no GPU found")
+                    self._nvml_ok = True
+                except (self._nvml.NVMLError, LookupError) as exc:
+                    reason = nvml_reason(exc) if isinstance(exc, self._nvml.NVMLError) else str(exc)
+                    self._nvml_ok = False
+                    self._reason = f"NVML: {reason}"
+            return self._nvml_ok is True
+
+    def _optional(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """A reading some GPUs do not support (power, temperature): None instead of an error."""
+        try:
+            return fn(*args)
+        except self._nvml.NVMLError_NotSupported:
+            return None
+
+    def _read(self) -> GpuTelemetry:
+        nv = self._nvml
+        handle = nv.nvmlDeviceGetHandleByIndex(0)
+        name = nv.nvmlDeviceGetName(handle)
+        mem = nv.nvmlDeviceGetMemoryInfo(handle)
+        util = self._optional(nv.nvmlDeviceGetUtilizationRates, handle)
+        temp = self._optional(nv.nvmlDeviceGetTemperature, handle, nv.NVML_TEMPERATURE_GPU)
+        power_mw = self._optional(nv.nvmlDeviceGetPowerUsage, handle)
+        procs = self._optional(nv.nvmlDeviceGetComputeRunningProcesses, handle) or []
+        now = self._clock()
+        util_pct = float(util.gpu) if util is not None else None
+        self._remember(now, util_pct, float(mem.used))
+        count = nv.nvmlDeviceGetCount()
+        return GpuTelemetry(
+            origin="nvml",
+            node=self._hostname,
+            model=name.decode() if isinstance(name, bytes) else str(name),
+            vram_used_bytes=float(mem.used),
+            vram_total_bytes=float(mem.total),
+            utilization_percent=util_pct,
+            temperature_c=float(temp) if temp is not None else None,
+            power_watts=power_mw / 1000.0 if power_mw is not None else None,
+            processes=tuple(self._process(p) for p in procs),
+            utilization_history=tuple(self._util),
+            vram_history=tuple(self._vram),
+            note=f"GPU 0 of {count}" if count > 1 else "",
+        )
+
+    def _process(self, proc: Any) -> GpuProcess:
+        try:
+            name = self._nvml.nvmlSystemGetProcessName(proc.pid)
+            name = name.decode() if isinstance(name, bytes) else str(name)
+        except self._nvml.NVMLError:
+            name = f"pid {proc.pid}"
+        used = getattr(proc, "usedGpuMemory", None)
+        return GpuProcess(int(proc.pid), name, float(used) if used is not None else None)
+
+    def _remember(self, now: float, util: float | None, vram: float) -> None:
+        if util is not None:
+            self._util.append((now, util))
+        self._vram.append((now, vram))
+        for history in (self._util, self._vram):
+            while history and history[0][0] < now - HISTORY_SECONDS:
+                history.popleft()
+
+    # ------------------------------------------------------------------ fallback
+
+    @property
+    def note(self) -> str:
+        """Why the telemetry comes from Prometheus; empty while NVML is used or not tried yet."""
+        return f"{self._reason} — showing DCGM metrics from Prometheus" if self._reason else ""
+
+    def _from_fallback(self) -> Snapshot[GpuTelemetry]:
+        if self._fallback is None:
+            now = self._clock()
+            return Snapshot(self.name, error=f"{self._reason}; no Prometheus configured",
+                            error_since=now, attempted_at=now)
+        prom = self._fallback.current()
+        gpu = prom.data.gpu if prom.data is not None else None
+        if gpu is not None:
+            return Snapshot(self.name, data=dataclasses.replace(gpu, note=self.note), fetched_at=prom.fetched_at,
+                            error=prom.error, error_since=prom.error_since, attempted_at=prom.attempted_at)
+        if prom.error is not None:
+            error: str | None = f"{self._reason}; Prometheus: {prom.error}"
+        elif prom.has_data:
+            error = f"{self._reason}; Prometheus has no DCGM metrics"
+        else:
+            error = None  # Prometheus has not answered yet: still loading
+        since = prom.error_since if prom.error is not None else prom.attempted_at
+        return Snapshot(self.name, error=error, error_since=since if error else None, attempted_at=prom.attempted_at)
+
+
+def make_gpu_source(settings: Settings, prometheus_source: PolledSource[MetricsData] | None) -> NvmlGpuSource:
+    """The GPU source: NVML where it works, else the DCGM data the Prometheus source reads."""
+    return NvmlGpuSource(settings, prometheus_source)

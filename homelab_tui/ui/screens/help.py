@@ -1,0 +1,64 @@
+"""The ``?`` help: every key of the current screen and the global ones, from the bindings themselves."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+from homelab_tui.ui.keys import described_bindings
+from homelab_tui.ui.styles import stylesheet
+
+#: (section title, [(key, description), …])
+KeySections = list[tuple[str, list[tuple[str, str]]]]
+
+_TITLES = {"screen": "This screen", "global": "Everywhere", "navigation": "Moving around"}
+
+
+def describe_keys(screen: Screen[object]) -> KeySections:
+    """The keys active on ``screen`` now: the screen's own, the global ones, then moving around."""
+    sections: dict[str, list[tuple[str, str]]] = {title: [] for title in _TITLES.values()}
+    for section, active in described_bindings(screen):
+        entry = (screen.app.get_key_display(active.binding), active.binding.description)
+        if entry not in sections[_TITLES[section]]:
+            sections[_TITLES[section]].append(entry)
+    return [(title, keys) for title, keys in sections.items() if keys]
+
+
+def keys_table(sections: KeySections) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column()
+    for i, (section, keys) in enumerate(sections):
+        if i:
+            table.add_row("", "")
+        table.add_row(Text(section, style="bold underline"), "")
+        for key, description in keys:
+            table.add_row(Text(key), Text(description))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the keys given to it; Escape, ``?`` or ``q`` closes it."""
+
+    CSS_PATH = stylesheet("help.tcss")
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", id="help.close"),
+        Binding("question_mark", "dismiss", "Close", key_display="?", show=False),
+        Binding("q", "dismiss", "Close", show=False),
+    ]
+
+    def __init__(self, sections: KeySections, *, title: str) -> None:
+        super().__init__()
+        self.sections = sections
+        self.help_title = title
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box") as box:
+            box.border_title = f"Keys · {self.help_title}"
+            box.border_subtitle = "Esc closes"
+            yield Static(keys_table(self.sections), id="help-keys")

@@ -1,0 +1,74 @@
+"""Certificate renew against the simulated home-lab, as cmctl renew does it."""
+
+from __future__ import annotations
+
+import pytest
+
+from homelab_tui.actions import registry
+from homelab_tui.actions.base import ActionContext, RefusedError, Target, make_context
+from homelab_tui.actions.certs import MESSAGE, REASON
+from homelab_tui.config import Settings
+from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
+
+
+@pytest.fixture
+def ctx(lab, tmp_path) -> ActionContext:
+    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 5)
+    return make_context(api, Settings(), read_only=False, audit_path=str(tmp_path / "audit.jsonl"), poll=0.05,
+                        wait_timeout=20)
+
+
+def _cert(lab, ns: str, name: str) -> dict:
+    return lab.call(lambda: lab.store.get("certificates", ns, name))
+
+
+class Recorder:
+    """Records the requests the action sends."""
+
+    def __init__(self, api) -> None:
+        self._api, self.sent = api, []
+
+    def __getattr__(self, name):
+        return getattr(self._api, name)
+
+    def patch(self, path, body, content_type="application/merge-patch+json", **kw):
+        self.sent.append((path, body, content_type))
+        return self._api.patch(path, body, content_type, **kw)
+
+
+def test_renew_sets_issuing_through_status_and_follows_to_a_new_not_after(lab, ctx):
+    old = _cert(lab, "apps", "n8n-tls")["status"]["notAfter"]
+    ctx.api = Recorder(ctx.api)
+    renew = registry.get("cert-renew")
+    plan = renew.plan(ctx, Target("Certificate", "apps", "n8n-tls"))
+    outcome = renew.execute(ctx, plan)
+    assert outcome.ok, outcome.message
+    (path, body, content_type) = ctx.api.sent[0]
+    assert path.endswith("/namespaces/apps/certificates/n8n-tls/status")
+    assert content_type == "application/merge-patch+json"
+    issuing = next(c for c in body["status"]["conditions"] if c["type"] == "Issuing")
+    assert (issuing["status"], issuing["reason"], issuing["message"]) == ("True", REASON, MESSAGE)
+    assert any(c["type"] == "Ready" for c in body["status"]["conditions"])  # the full list is sent
+    new = _cert(lab, "apps", "n8n-tls")["status"]["notAfter"]
+    assert new != old and outcome.details["new_not_after"] == new
+    assert ctx.audit.read()[-1]["details"]["old_not_after"] == old
+
+
+def test_a_failing_issuance_is_reported(lab, ctx):
+    renew = registry.get("cert-renew")
+    outcome = renew.execute(ctx, renew.plan(ctx, Target("Certificate", "apps", "openclaw-tls")))
+    assert not outcome.ok and outcome.status == "failed" and "renewal failed" in outcome.message
+    assert ctx.audit.read()[-1]["outcome"] == "failed"
+
+
+def test_a_certificate_already_issuing_is_refused(lab, ctx):
+    def issuing(cert: dict) -> None:
+        cert["status"]["conditions"].append({"type": "Issuing", "status": "True", "reason": "Renewing"})
+    lab.call(lambda: lab.store.mutate("certificates", "docs", "paperless-tls", issuing))
+    with pytest.raises(RefusedError, match="already being issued"):
+        registry.get("cert-renew").plan(ctx, Target("Certificate", "docs", "paperless-tls"))
+
+
+def test_an_unknown_certificate_is_one_clear_line(ctx):
+    with pytest.raises(Exception, match="Certificate apps/nope not found"):
+        registry.get("cert-renew").plan(ctx, Target("Certificate", "apps", "nope"))

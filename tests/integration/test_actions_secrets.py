@@ -1,0 +1,150 @@
+"""Secret patch against the simulated home-lab: nothing lost, verified by reading back, never shown."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from homelab_tui.actions import registry
+from homelab_tui.actions.base import ActionContext, Target, make_context
+from homelab_tui.actions.secret_value import SecretValue
+from homelab_tui.config import Settings
+from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
+
+PLANTED = "planted-S3cret-value-7f1c"
+SECRET = Target("Secret", "ml", "litellm-secrets")
+
+
+@pytest.fixture
+def ctx(lab, tmp_path) -> ActionContext:
+    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 5)
+    return make_context(api, Settings(), read_only=False, audit_path=str(tmp_path / "audit.jsonl"), poll=0.05,
+                        wait_timeout=20)
+
+
+def _data(lab) -> dict[str, bytes]:
+    secret = lab.call(lambda: lab.store.get("secrets", "ml", "litellm-secrets"))
+    return {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
+
+
+def _assert_never_shown(*texts: object) -> None:
+    b64 = base64.b64encode(PLANTED.encode()).decode()
+    for text in texts:
+        assert PLANTED not in str(text) and b64 not in str(text), "the secret value leaked"
+
+
+@pytest.mark.parametrize("key", ["OPENAI_API_KEY", "NEW_KEY"])
+def test_patch_one_key_keeps_every_other_key(lab, ctx, tmp_path, key):
+    before = _data(lab)
+    assert "OPENAI_API_KEY" in before and len(before) >= 2
+    action = registry.get("secret-patch")
+    plan = action.plan(ctx, SECRET, key=key, value=SecretValue(PLANTED))
+    assert SecretValue(PLANTED).fingerprint in " ".join(plan.changes)
+    assert any("Deployment litellm" in w for w in plan.warnings)
+    progress: list[str] = []
+    outcome = action.execute(ctx, plan, progress=progress.append)
+    assert outcome.ok and outcome.details["verified"], outcome.message
+    after = _data(lab)
+    assert after[key] == PLANTED.encode()
+    assert {k: v for k, v in after.items() if k != key} == {k: v for k, v in before.items() if k != key}
+    assert [(f.action, str(f.target)) for f in outcome.follow_ups] == [("restart", "Deployment ml/litellm")]
+    audit_text = (tmp_path / "audit.jsonl").read_text()
+    (entry,) = ctx.audit.read()
+    assert entry["details"]["new_fingerprint"] == SecretValue(PLANTED).fingerprint
+    assert entry["details"]["key"] == key and entry["outcome"] == "ok"
+    _assert_never_shown(audit_text, plan, plan.summary(), outcome, progress)
+
+
+def test_restart_offered_after_the_patch_runs(lab, ctx):
+    action = registry.get("secret-patch")
+    outcome = action.execute(ctx, action.plan(ctx, SECRET, key="OPENAI_API_KEY", value=SecretValue(PLANTED)))
+    (offer,) = outcome.follow_ups
+    restart = registry.get(offer.action)
+    result = restart.execute(ctx, restart.plan(ctx, offer.target, **offer.params))
+    assert result.ok, result.message
+
+
+def test_a_changed_secret_between_plan_and_patch_writes_nothing(lab, ctx):
+    action = registry.get("secret-patch")
+    plan = action.plan(ctx, SECRET, key="OPENAI_API_KEY", value=SecretValue(PLANTED))
+
+    def someone_else(secret: dict) -> None:
+        secret["data"]["LITELLM_MASTER_KEY"] = base64.b64encode(b"rotated-by-someone").decode()
+    lab.call(lambda: lab.store.mutate("secrets", "ml", "litellm-secrets", someone_else))
+    before = _data(lab)
+    outcome = action.execute(ctx, plan)
+    assert outcome.status == "conflict" and "changed since the plan (keys: LITELLM_MASTER_KEY)" in outcome.message
+    assert "nothing was written" in outcome.message
+    assert _data(lab) == before
+    _assert_never_shown(outcome, ctx.audit.path.read_text())
+
+
+class RacingApi:
+    """Lets another writer touch the secret (metadata only) just before our first PATCH: a real 409."""
+
+    def __init__(self, api, lab) -> None:
+        self._api, self._lab, self.patches = api, lab, 0
+
+    def __getattr__(self, name):
+        return getattr(self._api, name)
+
+    def patch(self, path, body, content_type="application/merge-patch+json", **kw):
+        self.patches += 1
+        if self.patches == 1:
+            def label(secret: dict) -> None:
+                secret["metadata"].setdefault("labels", {})["touched"] = "yes"
+            self._lab.call(lambda: self._lab.store.mutate("secrets", "ml", "litellm-secrets", label))
+        return self._api.patch(path, body, content_type, **kw)
+
+
+def test_a_409_race_is_retried_on_fresh_data(lab, ctx):
+    ctx.api = RacingApi(ctx.api, lab)
+    action = registry.get("secret-patch")
+    outcome = action.execute(ctx, action.plan(ctx, SECRET, key="OPENAI_API_KEY", value=SecretValue(PLANTED)))
+    assert outcome.ok, outcome.message
+    assert ctx.api.patches == 2
+    assert _data(lab)["OPENAI_API_KEY"] == PLANTED.encode()
+
+
+def test_persistent_409_stops_with_a_clear_message(lab, ctx):
+    action = registry.get("secret-patch")
+    plan = action.plan(ctx, SECRET, key="OPENAI_API_KEY", value=SecretValue(PLANTED))
+    before = _data(lab)
+    faults = lab.faults["kubernetes"]
+    faults.status, faults.status_path = 409, "/secrets/litellm-secrets"
+    try:
+        outcome = action.execute(ctx, plan)
+    finally:
+        faults.reset()
+    assert outcome.status == "conflict" and "stopped" in outcome.message
+    assert "409" in outcome.message and "litellm-secrets" in outcome.message
+    assert _data(lab) == before
+    _assert_never_shown(outcome, ctx.audit.path.read_text())
+
+
+def test_server_errors_never_echo_the_value(lab, ctx):
+    action = registry.get("secret-patch")
+    plan = action.plan(ctx, SECRET, key="OPENAI_API_KEY", value=SecretValue(PLANTED))
+
+    class EchoingApi(RacingApi):
+        def patch(self, path, body, content_type="application/merge-patch+json", **kw):
+            from homelab_tui.sources.kube_client import KubeError
+            raise KubeError(422, "Invalid", f"stringData: Invalid value: {body['stringData']}")
+
+    ctx.api = EchoingApi(ctx.api, lab)
+    outcome = action.execute(ctx, plan)
+    assert not outcome.ok and "422" in outcome.message
+    _assert_never_shown(outcome, ctx.audit.path.read_text())
+
+
+def test_convention_and_helm_warnings_on_real_secrets(lab, ctx):
+    secrets, _ = lab.call(lambda: lab.store.list("secrets"))
+    action = registry.get("secret-patch")
+    helm = next((s for s in secrets if (s["metadata"].get("labels") or {}).get("app.kubernetes.io/managed-by")
+                 in ("Helm", "helm") and s.get("type", "Opaque") == "Opaque"), None)
+    if helm is None:
+        pytest.skip("the simulated home-lab has no Helm-managed Opaque secret")
+    md = helm["metadata"]
+    plan = action.plan(ctx, Target("Secret", md["namespace"], md["name"]), key="X", value=SecretValue(PLANTED))
+    assert any("managed by Helm" in w for w in plan.warnings)

@@ -1,0 +1,93 @@
+"""GPU: the mode from the cluster (conflict is a failure), telemetry with its origin, history, errors."""
+
+from __future__ import annotations
+
+from homelab_tui.ui.screens.gpu import GpuScreen
+from homelab_tui.ui.widgets.sparkline import ScaledSparkline, buckets, spark_text
+from tests.ui.conftest import screen_text, settle
+from tests.ui.data_screens import app_for, flat, gpu_with_history, scale, with_gpu, with_objects
+from tests.ui.demo_state import demo_state
+
+
+def line_with(text: str, needle: str) -> str:
+    return next(line for line in text.splitlines() if needle in line)
+
+
+async def test_ml_mode_and_telemetry_from_dcgm() -> None:
+    app = app_for()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, GpuScreen)
+        text = screen_text(app)
+        mode = line_with(text, "Mode ")
+        assert " ml " in mode and "✔ ok" in mode
+        assert "vllm-server 1/1" in text and "vllm-r1 0/0" in text
+        assert "NVIDIA GeForce RTX 3060" in text
+        assert "10.4 GiB / 12.0 GiB  87 %" in text
+        assert "37 %" in line_with(text, "Utilisation  ")
+        assert "61 °C · 95 W" in text
+        assert "Prometheus (DCGM exporter)" in text
+        assert "NVML: library not found; using Prometheus (DCGM)" in text
+        assert "no history yet" in text
+
+
+async def test_both_gpu_deployments_up_is_a_conflict_shown_as_failure() -> None:
+    state = with_objects(lambda objs: scale(objs, "ml", "vllm-r1", 1))
+    app = app_for(state)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        mode = line_with(screen_text(app), "Mode ")
+        assert "conflict" in mode and "✖ fail" in mode and "mutually exclusive" in mode
+
+
+async def test_gaming_mode_frees_the_gpu() -> None:
+    state = with_objects(lambda objs: scale(objs, "ml", "vllm-server", 0))
+    app = app_for(state)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        mode = line_with(screen_text(app), "Mode ")
+        assert "gaming" in mode and "GPU free" in mode
+
+
+async def test_history_is_drawn_on_a_fixed_scale_and_processes_listed() -> None:
+    app = app_for(with_gpu(demo_state(), gpu_with_history()))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        text = screen_text(app)
+        util = app.screen.query_one("#util-spark", ScaledSparkline)
+        assert len(util.data) == 30 and util.top == 100.0
+        assert app.screen.query_one("#vram-spark", ScaledSparkline).top == 12 * 1024**3
+        assert "peak 97 %" in text and "peak 10.4 GiB" in text
+        assert "no history yet" not in text
+        assert "4242" in text and "ml/vllm-server-75w6cp7h7n-kdlfs" in text and "10.1 GiB" in text
+
+
+async def test_gpu_source_error_is_shown() -> None:
+    app = app_for(with_gpu(demo_state(), None, error="NVML: library not found; DCGM: no series for k3s-gpu-worker"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        text = flat(screen_text(app))
+        assert "prometheus-dcgm: failing for 30 s" in text
+        assert "No GPU telemetry:" in text
+
+
+def test_sparkline_scale_is_fixed_not_relative() -> None:
+    # a flat line at half the scale stays half-high; Textual's Sparkline would draw it at the bottom
+    assert spark_text([50.0] * 4, 4, 100.0).plain == "▄▄▄▄"
+    assert spark_text([0.0, 100.0], 4, 100.0).plain == "  ▁█"
+    assert spark_text([], 6, 100.0).plain == "no his"
+
+
+def test_buckets_keep_peaks() -> None:
+    assert buckets([1.0, 9.0, 2.0, 3.0], 2) == [9.0, 3.0]
+    assert buckets([1.0, 2.0], 5) == [1.0, 2.0]

@@ -1,0 +1,117 @@
+"""Ingress & certificates: the demo's planted certificate and route problems, and the Certificate detail."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from homelab_tui.services import StaticClusterSource
+from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
+from homelab_tui.ui.screens.ingress import IngressScreen
+from homelab_tui.ui.widgets.table import DashboardTable
+from tests.ui.conftest import screen_text, settle
+from tests.ui.data_screens import app_for, failing, flat
+from tests.ui.demo_state import demo_services, demo_state
+
+
+async def test_rows_show_the_planted_certificate_problems_most_urgent_first() -> None:
+    app = app_for()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert isinstance(app.screen, IngressScreen)
+        keys = app.screen.query_one(DashboardTable).row_keys
+        assert keys[0].startswith("openclaw.home.jetzinger.com|apps/openclaw-tls")
+        text = screen_text(app)
+        lines = text.splitlines()
+        openclaw = next(line for line in lines if "openclaw.home" in line and "fail" in line)
+        assert "False" in openclaw and "not Ready" in openclaw
+        grafana = next(line for line in lines if "grafana.home" in line)
+        assert "▲ warn" in grafana and "10 d" in grafana and "expires in 9.7 d" in grafana
+        # the cursor is on the failed certificate: its ACME failure is shown in full
+        assert "No TXT record found at _acme-challenge.openclaw.home.jetzinger.com" in flat(text)
+
+
+async def test_route_findings_are_listed() -> None:
+    app = app_for()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "IngressRoute docs/stirling-pdf-https: no HTTP→HTTPS redirect route" in text
+        assert "https-redirect middleware referenced in namespace kube-system" in text
+        assert "TLS secret apps/openclaw-tls is missing" in text
+        assert "dev.home.jetzinger.com" in text and "standard Ingress" in text
+
+
+async def test_enter_shows_the_certificate_conditions_and_events() -> None:
+    app = app_for()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CertificateDetailScreen)
+        text = screen_text(app)
+        assert "Certificate apps/openclaw-tls" in text
+        for expected in ("Conditions", "Ready", "DoesNotExist", "Issuing", "Failed", "ClusterIssuer/letsencrypt-prod",
+                         "4 attempt(s)", "openclaw-tls is missing"):
+            assert expected in text, expected
+        assert "Events" in text and "cert-manager-certificates-issuing" in text
+        assert "No TXT record found" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, IngressScreen)
+
+
+async def test_a_valid_certificate_shows_its_dates() -> None:
+    app = app_for()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        table = app.screen.query_one(DashboardTable)
+        table.select_key(next(k for k in table.row_keys if k.startswith("grafana.")))
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Certificate monitoring/grafana-tls" in text
+        assert "Not after" in text and "UTC (in 9 d)" in text
+        assert "keys: ca.crt, tls.crt, tls.key" in text or "keys: tls.crt, tls.key" in text
+        assert "No recent events." in text
+
+
+class _BrokenEvents(StaticClusterSource):
+    def list_events(self, namespace: str, involved_name: str | None = None) -> list[dict[str, Any]]:
+        raise RuntimeError("events: 403 Forbidden")
+
+
+async def test_events_that_cannot_be_read_say_why() -> None:
+    services = demo_services()
+    services.kube = _BrokenEvents(demo_state().cluster)
+    app = app_for(services=services)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Events could not be read: events: 403 Forbidden" in text
+        assert "Conditions" in text
+
+
+async def test_cluster_errors_are_shown_with_the_last_good_rows() -> None:
+    state = demo_state()
+    state = dataclasses.replace(state, cluster=failing(state.cluster, "https://127.0.0.1:6443: connection refused"))
+    app = app_for(state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "kubernetes: failing for 12 s: https://127.0.0.1:6443: connection refused" in flat(text)
+        assert "openclaw.home" in text

@@ -1,0 +1,88 @@
+"""The Namespaces screen: rows per namespace, the ``/`` filter, and the drill-down with events."""
+
+from __future__ import annotations
+
+from homelab_tui.ui.app import HomelabApp
+from homelab_tui.ui.screens.namespace_detail import NamespaceDetailScreen
+from homelab_tui.ui.screens.namespaces import NamespacesScreen
+from homelab_tui.ui.widgets.table import DashboardTable
+from tests.ui.conftest import screen_text, settle
+
+HOMELAB_NAMESPACES = ["kube-system", "infra", "monitoring", "data", "apps", "ml", "docs", "dev"]
+
+
+def table_keys(app: HomelabApp) -> list[str]:
+    return app.screen.query_one(DashboardTable).row_keys
+
+
+async def test_one_row_per_namespace_with_its_worst_problem(app: HomelabApp) -> None:
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        assert table_keys(app)[: len(HOMELAB_NAMESPACES)] == HOMELAB_NAMESPACES
+        docs_line = next(line for line in screen_text(app).splitlines() if " docs " in line)
+        assert "fail" in docs_line and "docling" in docs_line and "Document mgmt" in docs_line
+
+
+async def test_slash_filters_rows_and_escape_clears(app: HomelabApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("slash", *"infer")
+        await settle(pilot)
+        assert table_keys(app) == ["ml"]  # matches the purpose "AI/ML inference"
+        await pilot.press("enter")  # keeps the filter, back to the table
+        await settle(pilot)
+        assert table_keys(app) == ["ml"]
+        assert app.screen.query_one(DashboardTable).has_focus
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table_keys(app)[: len(HOMELAB_NAMESPACES)] == HOMELAB_NAMESPACES
+
+
+async def test_filter_matches_the_problem_text(app: HomelabApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("slash", *"DOCLING")
+        await settle(pilot)
+        assert table_keys(app) == ["docs"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "docs" in table_keys(app) and "ml" in table_keys(app)
+
+
+async def test_enter_drills_in_shows_events_and_escape_returns(app: HomelabApp) -> None:
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        app.screen.query_one(DashboardTable).select_key("docs")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, NamespaceDetailScreen) and screen.namespace == "docs"
+        keys = screen.query_one(DashboardTable).row_keys
+        assert "Deployment/docling" in keys
+        pod = next(k for k in keys if k.startswith("Pod/docling-"))
+        screen.query_one(DashboardTable).select_key(pod)
+        await settle(pilot)
+        text = screen_text(app)
+        assert f"Events · {pod.replace('/', ' ')}" in text
+        assert "BackOff" in text and "Warning" in text and "(×842)" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, NamespacesScreen)
+
+
+async def test_events_that_cannot_be_loaded_are_reported_not_fatal(app: HomelabApp) -> None:
+    def refuse(namespace: str, involved_name: str | None = None) -> list[dict]:
+        raise RuntimeError("403 Forbidden: events is forbidden")
+
+    app.services.kube.list_events = refuse  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, NamespaceDetailScreen)
+        assert "events could not be loaded: 403 Forbidden" in screen_text(app)
+        assert any("403 Forbidden" in n.message for n in app._notifications)

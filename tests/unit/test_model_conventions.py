@@ -1,0 +1,185 @@
+"""Every convention rule with an obeying and a violating object."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from tests.unit.factories import (
+    certificate, cluster, configmap, container, deployment, exposed, home_labels, ingress, ingressroute,
+    pod, pod_spec, redirect_route, secret, service, statefulset, storage_class,
+)
+
+from homelab_tui.config import Settings
+from homelab_tui.model.conventions import (
+    RULES, check_conventions, conventions_state, rule, violation_findings,
+)
+from homelab_tui.model.health import State
+
+S = Settings()
+LITELLM = "http://litellm.ml.svc.cluster.local:4000/v1"
+SHM_VOLUME = {"name": "dshm", "emptyDir": {"medium": "Memory"}}
+SHM_MOUNT = {"name": "dshm", "mountPath": "/dev/shm"}
+CACHE_VOLUME = {"name": "cache", "hostPath": {"path": "/var/lib/vllm/huggingface"}}
+
+
+def gpu_deployment(name="vllm-server", replicas=1, strategy="Recreate", shm=True, volumes=()):
+    vols = ([SHM_VOLUME] if shm else []) + list(volumes)
+    spec = pod_spec([container("vllm", "vllm/vllm-openai:v0.10.2", gpu=1, mounts=[SHM_MOUNT] if shm else None)],
+                    vols)
+    return deployment(name, "ml", replicas=replicas, strategy=strategy, spec=spec)
+
+
+def dind(policy=None, searches=None):
+    extra = {}
+    if policy:
+        extra["dnsPolicy"] = policy
+    if searches is not None:
+        extra["dnsConfig"] = {"nameservers": ["1.1.1.1"], "searches": searches}
+    spec = pod_spec([container("dind", "docker.io/library/docker:28.3-dind")], **extra)
+    return deployment("devcontainer-dind", "dev", spec=spec, labels=home_labels("devcontainer", "dind"))
+
+
+def without(objs, kind):
+    return [o for o in objs if o["kind"] != kind or (kind == "IngressRoute" and "web" not in o["spec"].get(
+        "entryPoints", []))]
+
+
+CASES = {
+    "recommended-labels": (
+        [deployment("n8n"), service("n8n", labels=home_labels("n8n", "http"))],
+        [deployment("n8n", labels={"app": "n8n"}),
+         deployment("tika", "docs", labels={**home_labels("tika", "parser"), "app.kubernetes.io/part-of": "x"})],
+        "missing name, instance, part-of, component, managed-by"),
+    "naming": (
+        [deployment("vllm-server", "ml"), deployment("n8n"), configmap("litellm-config", "ml",
+                                                                        labels=home_labels("litellm", "config"))],
+        [deployment("dashboards", "monitoring", labels=home_labels("grafana", "dashboards"))],
+        "expected grafana-dashboards"),
+    "gpu-recreate": ([gpu_deployment()], [gpu_deployment(strategy=None)], "strategy RollingUpdate, not Recreate"),
+    "no-ingress": (exposed("n8n"), [ingress("nginx-proxy", "dev", "dev.home.jetzinger.com")],
+                   "standard networking.k8s.io Ingress (dev.home.jetzinger.com)"),
+    "three-resources": (exposed("n8n"), without(exposed("n8n"), "IngressRoute"),
+                        "lacks an HTTP redirect IngressRoute on web"),
+    "redirect-middleware": (
+        exposed("n8n"),
+        [o for o in exposed("n8n") if "redirect" not in o["metadata"]["name"]]
+        + [redirect_route("n8n-redirect", mw_namespace="kube-system")],
+        "https-redirect referenced in namespace kube-system, not apps"),
+    "host-names": (exposed("n8n"), [ingressroute("n8n-https", host="n8n.example.org")],
+                   "host n8n.example.org does not follow {service}.home.jetzinger.com"),
+    "cluster-issuer": ([certificate("n8n-tls")], [certificate("n8n-tls", issuer="letsencrypt-staging")],
+                       "issued by ClusterIssuer letsencrypt-staging, not ClusterIssuer letsencrypt-prod"),
+    "secret-naming": (
+        [secret("n8n-secrets"), secret("n8n-tls", type_="kubernetes.io/tls"), secret("memberlist", "infra")],
+        [secret("dev-registry-creds", "dev")], "Opaque secret not named {app}-secrets"),
+    "default-storageclass": (
+        [storage_class("nfs-client", default=True), storage_class("local-path")],
+        [storage_class("nfs-client"), storage_class("local-path", default=True)], "nfs-client is not the default"),
+    "hostpath": ([gpu_deployment(volumes=[CACHE_VOLUME])],
+                 [deployment("n8n", spec=pod_spec(volumes=[{"name": "d", "hostPath": {"path": "/srv/n8n"}}]))],
+                 "hostPath volume 'd' at /srv/n8n"),
+    "gpu-shm": ([gpu_deployment()], [gpu_deployment(shm=False)], "without an emptyDir (medium: Memory) at /dev/shm"),
+    "litellm-only": (
+        [deployment("open-webui", spec=pod_spec([container(env={"OPENAI_API_BASE_URL": LITELLM,
+                                                                "DEFAULT_MODELS": "vllm-qwen"})])),
+         configmap("litellm-config", "ml", {"config.yaml": "model: hosted_vllm/Qwen/Qwen3-8B-AWQ"})],
+        [deployment("paperless-gpt", "docs", spec=pod_spec([container(
+            env={"OPENAI_BASE_URL": "http://vllm-server.ml.svc.cluster.local:8000/v1"})])),
+         configmap("paperless-gpt-config", "docs", {"llm": "openai/Qwen/Qwen3-8B-AWQ"})],
+        "'vllm-server.ml' instead of a LiteLLM alias"),
+    "gpu-exclusive": ([gpu_deployment(), gpu_deployment("vllm-r1", replicas=0)],
+                      [gpu_deployment(), gpu_deployment("vllm-r1", replicas=1)],
+                      "vllm-server and vllm-r1 are both scaled up"),
+    "dind-dns": ([dind("None", ["svc.cluster.local"])], [dind()], "DinD container with dnsPolicy ClusterFirst"),
+    "namespace-boundaries": ([deployment("n8n", "apps"), statefulset("postgresql", "data")],
+                             [deployment("n8n", "docs")], "n8n belongs in namespace 'apps', not 'docs'"),
+    "no-plain-http": (exposed("n8n"),
+                      [ingressroute("n8n-http", entry_points=("web",), tls_secret=None)],
+                      "serves without TLS on web"),
+    "no-public-ip": ([service("traefik", "kube-system", "LoadBalancer", ("192.168.2.100",)),
+                      service("tailnet", "infra", "LoadBalancer", ("100.64.0.7",))],
+                     [service("traefik", "kube-system", "LoadBalancer", ("8.8.8.8",))],
+                     "exposes public IP 8.8.8.8"),
+}
+
+
+def _of(rule_id, objs):
+    return [v for v in check_conventions(cluster(*objs), S) if v.rule_id == rule_id]
+
+
+def test_every_rule_has_a_case_and_complete_data():
+    assert sorted(CASES) == sorted(r.id for r in RULES)
+    assert [r.number for r in RULES] == list(range(1, 19))
+    for r in RULES:
+        assert r.title and r.why and r.fix and callable(r.check)
+    assert rule("gpu-exclusive").number == 14
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_obeying_objects_pass(rule_id):
+    good, _bad, _msg = CASES[rule_id]
+    assert _of(rule_id, good) == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_violating_objects_are_reported(rule_id):
+    _good, bad, msg = CASES[rule_id]
+    found = _of(rule_id, bad)
+    assert found, rule_id
+    assert any(msg in v.message for v in found), [v.message for v in found]
+    assert all(v.state in (State.WARN, State.FAIL) for v in found)
+
+
+def test_extra_violations_of_some_rules():
+    assert any("part-of is 'x'" in v.message for v in _of("recommended-labels", CASES["recommended-labels"][1]))
+    assert any("'openai/Qwen/Qwen3-8B-AWQ'" in v.message and v.resource == "ConfigMap docs/paperless-gpt-config"
+               for v in _of("litellm-only", CASES["litellm-only"][1]))
+    assert _of("dind-dns", [dind("None", ["jetzinger.com"])])[0].message == \
+        "DinD DNS search list contains jetzinger.com"
+    assert _of("namespace-boundaries", [deployment("toy", "sandbox")])[0].message == \
+        "namespace 'sandbox' is not in the home-lab's table"
+    no_eps = ingressroute("x-http", entry_points=None, tls_secret=None)
+    assert "every entry point" in _of("no-plain-http", [no_eps])[0].message
+    assert "on websecure without tls" in _of("no-plain-http", [ingressroute("x", tls_secret=None)])[0].message
+    assert "StorageClass nfs-client is missing" in [
+        v.message for v in _of("default-storageclass", [storage_class("local-path", default=True)])]
+    assert _of("gpu-exclusive", CASES["gpu-exclusive"][1])[0].state is State.FAIL
+    missing_mw = [o for o in exposed("n8n") if o["kind"] != "Middleware"]
+    assert "does not exist" in _of("redirect-middleware", missing_mw)[0].message
+    assert "a Certificate" in _of("three-resources", [o for o in exposed("n8n") if o["kind"] != "Certificate"])[
+        0].message
+
+
+def test_kube_system_and_generated_objects_are_exempt_where_documented():
+    k3s = deployment("coredns", "kube-system", labels={"k8s-app": "kube-dns"})
+    assert _of("recommended-labels", [k3s]) == []
+    owned = pod("x", "apps", owner=("ReplicaSet", "x-1"),
+                spec=pod_spec(volumes=[{"name": "d", "hostPath": {"path": "/x"}}]))
+    assert _of("hostpath", [owned]) == []
+    bare = pod("x", "apps", spec=pod_spec(volumes=[{"name": "d", "hostPath": {"path": "/x"}}]))
+    assert _of("hostpath", [bare])
+
+
+def test_check_sorted_by_rule_number_and_not_mutating():
+    objs = [ingress("legacy", "dev"), deployment("n8n", labels={"app": "n8n"}), secret("creds", "dev")]
+    before = copy.deepcopy(objs)
+    found = check_conventions(cluster(*objs), S)
+    numbers = [rule(v.rule_id).number for v in found]
+    assert numbers == sorted(numbers)
+    assert objs == before
+    assert conventions_state(found) is State.WARN
+    assert conventions_state(()) is State.OK
+    assert violation_findings(found)[0].reason.startswith("[1] ")
+
+
+def test_empty_and_garbage_cluster():
+    assert check_conventions(cluster(), S) == ()
+    garbage = cluster(
+        {"kind": "Deployment", "apiVersion": "apps/v1", "metadata": None, "spec": {"template": None}},
+        {"kind": "Service", "apiVersion": "v1", "spec": {"type": "LoadBalancer", "externalIPs": ["not-an-ip"]}},
+        {"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "x", "namespace": "apps"}},
+        {"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": "c", "namespace": "apps"}, "data": None},
+        {"kind": "Certificate", "apiVersion": "cert-manager.io/v1", "spec": {"dnsNames": [None, 3]}},
+    )
+    check_conventions(garbage, S)

@@ -1,0 +1,91 @@
+"""Inference tiers: LiteLLM's verdict, deployment state, who answers."""
+
+from __future__ import annotations
+
+from tests.unit.factories import cluster, deployment
+
+from homelab_tui.config import Settings
+from homelab_tui.model.health import State
+from homelab_tui.model.inference import build_inference
+from homelab_tui.model.metrics import AliasHealth, LiteLLMData, TierHealth
+
+S = Settings()
+NOW = 1_800_000_000.0
+H, U = TierHealth.HEALTHY, TierHealth.UNHEALTHY
+
+
+def _lab(server=1, r1=0, ollama=1):
+    return cluster(deployment("vllm-server", "ml", replicas=server), deployment("vllm-r1", "ml", replicas=r1),
+                   deployment("ollama", "ml", replicas=ollama))
+
+
+def _llm(age=10.0, alive=True, **health):
+    return LiteLLMData(alive=alive, ready=alive, health_checked_at=NOW - age,
+                       aliases={a.replace("_", "-"): AliasHealth(a.replace("_", "-"), h, "err" if h is U else "")
+                                for a, h in health.items()})
+
+
+def _rows(inf):
+    return {r.alias: r for r in inf.rows}
+
+
+def test_rows_in_chain_order_then_extras():
+    inf = build_inference(_lab(), None, S, NOW)
+    assert [r.alias for r in inf.rows] == ["vllm-qwen", "ollama-qwen", "openai-gpt4o", "vllm-r1"]
+    rows = _rows(inf)
+    assert rows["vllm-qwen"].position == 1 and rows["vllm-r1"].position is None and not rows["vllm-r1"].in_chain
+    assert rows["openai-gpt4o"].paid and rows["openai-gpt4o"].deployment_text == "hosted"
+    assert rows["vllm-qwen"].deployment_text == "1/1" and rows["vllm-qwen"].deployment == "ml/vllm-server"
+
+
+def test_healthy_chain_answers_with_first_tier():
+    inf = build_inference(_lab(), _llm(vllm_qwen=H, ollama_qwen=H, openai_gpt4o=H), S, NOW)
+    assert inf.answering == "vllm-qwen" and inf.answering_certain and inf.state is State.OK
+    assert _rows(inf)["vllm-qwen"].answering and _rows(inf)["vllm-qwen"].litellm_fresh
+    assert _rows(inf)["vllm-qwen"].litellm_age == 10.0
+
+
+def test_litellm_verdict_wins_when_fresh():
+    inf = build_inference(_lab(), _llm(vllm_qwen=U, ollama_qwen=H), S, NOW)
+    assert inf.answering == "ollama-qwen"
+    assert _rows(inf)["vllm-qwen"].state is State.WARN and "err" in _rows(inf)["vllm-qwen"].reason
+
+
+def test_stale_verdict_falls_back_to_deployments():
+    stale = _llm(age=3 * S.litellm.health_interval, vllm_qwen=U)
+    inf = build_inference(_lab(), stale, S, NOW)
+    assert inf.answering == "vllm-qwen" and not _rows(inf)["vllm-qwen"].litellm_fresh
+
+
+def test_gaming_mode_falls_to_ollama_without_failure():
+    inf = build_inference(_lab(server=0), _llm(vllm_qwen=H, ollama_qwen=H), S, NOW)  # /health predates the switch
+    assert inf.answering == "ollama-qwen" and inf.state is State.OK
+    assert _rows(inf)["vllm-qwen"].reason == "scaled to 0" and not _rows(inf)["vllm-qwen"].healthy
+
+
+def test_paid_tier_answering_is_flagged():
+    inf = build_inference(_lab(server=0, ollama=0), _llm(openai_gpt4o=H), S, NOW)
+    assert inf.answering == "openai-gpt4o" and inf.paid_answering and inf.state is State.WARN
+    assert "paid tier" in inf.reason
+
+
+def test_unknown_paid_tier_is_a_guess_and_nothing_healthy_fails():
+    guess = build_inference(_lab(server=0, ollama=0), None, S, NOW)
+    assert guess.answering == "openai-gpt4o" and not guess.answering_certain
+    none = build_inference(_lab(server=0, ollama=0), _llm(openai_gpt4o=U), S, NOW)
+    assert none.answering is None and none.state is State.FAIL
+
+
+def test_litellm_not_alive_fails_and_missing_deployment_warns():
+    dead = build_inference(_lab(), _llm(alive=False), S, NOW)
+    assert dead.state is State.FAIL and "LiteLLM" in dead.reason
+    c = cluster(deployment("ollama", "ml"))
+    inf = build_inference(c, None, S, NOW)
+    assert _rows(inf)["vllm-qwen"].state is State.WARN and "not found" in _rows(inf)["vllm-qwen"].reason
+    assert inf.answering == "ollama-qwen"
+
+
+def test_no_cluster_no_llm():
+    inf = build_inference(None, None, S, NOW)
+    assert all(r.healthy is None for r in inf.rows)
+    assert inf.answering == "vllm-qwen" and not inf.answering_certain
