@@ -124,7 +124,7 @@ def _merge_list(field: str, current: Any, patch: list) -> list:
 
 def _merge_key(field: str, items: list[dict]) -> str | None:
     for candidate in MERGE_KEYS.get(field, ()):
-        if items and all(candidate in item for item in items):
+        if any(candidate in item for item in items):
             return candidate
     return None
 

@@ -122,6 +122,16 @@ class LabMetrics:
         self.t0 = clock()
         self._lock = threading.Lock()
         self._log: list[tuple[float, tuple[GpuUser, ...]]] = [(-math.inf, self._gpu_users())]
+        store.subscribe(self._on_change)
+
+    def _on_change(self, key: str, _type: str, obj: dict) -> None:
+        """Log which vLLM pods use the GPU whenever that may have changed (called under the store's lock)."""
+        if key not in ("pods", "deployments") or obj.get("metadata", {}).get("namespace") != self.gpu.namespace:
+            return
+        users = self._gpu_users()
+        with self._lock:
+            if users != self._log[-1][1]:
+                self._log.append((self.clock(), users))
 
     # ------------------------------------------------------------------ cluster reading
 
@@ -184,11 +194,7 @@ class LabMetrics:
 
     def frame(self) -> "Frame":
         """What the cluster looks like now, for evaluating one request (reads the store once)."""
-        now = self.clock()
-        users = self._gpu_users()
         with self._lock:
-            if users != self._log[-1][1]:
-                self._log.append((now, users))
             log = list(self._log)
         return Frame(self.t0, self._claims(), log if self._gpu_node_up() else [], self.gpu.node)
 

@@ -59,9 +59,13 @@ class Life:
         with self._lock:
             self._dirty.add(ref)
 
+    def follow(self) -> Callable[[], None]:
+        """Start noticing store changes (``run`` does this); returns the function that stops it."""
+        return self.store.subscribe(self._on_change)
+
     async def run(self) -> None:
         """Run forever on the lab's loop; cancel to stop."""
-        unsubscribe = self.store.subscribe(self._on_change)
+        unsubscribe = self.follow()
         try:
             while True:
                 await asyncio.sleep(self.step)

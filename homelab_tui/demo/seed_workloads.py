@@ -12,6 +12,8 @@ from homelab_tui.demo.podgen import READY, make_pod, replica_set, template_hash
 from homelab_tui.demo.seed_apps import App, Volume
 from homelab_tui.demo.seed_util import CRASHLOOP, GROWTH_PER_DAY, USED_FRACTION, Gen, b64, recommended
 
+#: workloads whose Services are written by seed_extras (Traefik's LoadBalancer, CoreDNS's kube-dns)
+OWN_SERVICES = {"traefik", "coredns"}
 PROVISIONERS = {"nfs-client": "cluster.local/nfs-subdir-external-provisioner", "local-path": "rancher.io/local-path"}
 
 
@@ -90,7 +92,7 @@ def workload_objects(app: App, gen: Gen) -> list[dict]:
     else:
         obj["status"] = controllers.daemonset_status(obj, pods, len(controllers.ALL_NODES))
     out = [obj, *owned, *pods]
-    if app.kind != "DaemonSet" and app.name != "coredns":
+    if app.kind != "DaemonSet" and app.name not in OWN_SERVICES:
         out.append(service(app, gen))
     out += _claims(app, gen)
     return out

@@ -218,7 +218,10 @@ class KubeSource:
                 if rv is None:
                     rv = self._list(api, cache)
                     backoff = self.min_backoff
+                opened = time.monotonic()
                 rv = self._watch(api, cache, rv)
+                if time.monotonic() - opened < 1.0:
+                    self._stop.wait(self.min_backoff)  # a server that cuts watches at once must not make us spin
                 backoff = self.min_backoff
                 continue
             except _Gone:

@@ -142,10 +142,8 @@ class KubeApi:
                         line, buf = buf.split(b"\n", 1)
                         if line.strip():
                             yield line
-            except KubeError:
-                raise
-            except Exception as exc:
-                raise KubeError(0, "StreamEnded", _describe_exception(exc)) from None
+            except Exception:  # noqa: BLE001 - a cut stream is an ended stream: the caller resumes
+                return
             if buf.strip():
                 yield buf
         finally:
@@ -162,6 +160,11 @@ def load_kube_api(target: KubeTarget, timeout: float) -> KubeApi:
     existing = [p for p in paths if p.is_file()]
     configuration = k8s_client.Configuration()
     try:
+        if existing and target.context:
+            known = _context_names(existing)
+            if known is not None and target.context not in known:
+                available = ", ".join(sorted(known)) or "none"
+                raise KubeError(0, "BadKubeconfig", f"unknown context {target.context!r} (available: {available})")
         if existing:
             k8s_config.load_kube_config(
                 config_file=os.pathsep.join(str(p) for p in existing), context=target.context,
@@ -181,22 +184,45 @@ def load_kube_api(target: KubeTarget, timeout: float) -> KubeApi:
     except Exception as exc:  # YAML errors, bad base64 in certificate data, ...
         raise KubeError(0, "BadKubeconfig", f"kubeconfig unusable: {type(exc).__name__}") from None
     configuration.retries = False
+    # one long-lived connection per watched resource, plus room for requests beside them
+    configuration.connection_pool_maxsize = 48
     api_client = k8s_client.ApiClient(configuration=configuration)
     api_client.user_agent = "homelab-tui"
     return KubeApi(api_client, context or "", timeout)
 
 
-def _current_context(paths: list[Path]) -> str:
+def _read_configs(paths: list[Path]) -> list[dict]:
     import yaml  # dependency of the kubernetes client
 
+    out = []
     for p in paths:
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except Exception:  # noqa: BLE001 - loading already succeeded; this is cosmetic
+        except Exception:  # noqa: BLE001 - the client's loader reports unusable files itself
             continue
-        if isinstance(data, dict) and data.get("current-context"):
+        if isinstance(data, dict):
+            out.append(data)
+    return out
+
+
+def _current_context(paths: list[Path]) -> str:
+    for data in _read_configs(paths):
+        if data.get("current-context"):
             return str(data["current-context"])
     return ""
+
+
+def _context_names(paths: list[Path]) -> set[str] | None:
+    """Context names across the kubeconfig files; None when they cannot be read (the loader will say why)."""
+    configs = _read_configs(paths)
+    if not configs:
+        return None
+    names = set()
+    for data in configs:
+        for ctx in data.get("contexts") or []:
+            if isinstance(ctx, dict) and ctx.get("name"):
+                names.add(str(ctx["name"]))
+    return names
 
 
 def _config_message(text: str, target: KubeTarget) -> str:

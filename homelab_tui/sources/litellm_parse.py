@@ -23,8 +23,9 @@ _FALLBACK = re.compile(r"Fallback to ([\w.\-/:]+) also failed")
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every secret value and anything shaped like a key (``sk-…``, ``Bearer …``) masked."""
     for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
+        for form in (secret, secret.removeprefix("sk-")):
+            if len(form) >= 6:
+                text = text.replace(form, "***")
     text = _SK_KEY.sub("sk-***", text)
     return _BEARER.sub(r"\1***", text)
 

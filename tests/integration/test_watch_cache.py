@@ -130,7 +130,7 @@ def test_unknown_context_is_a_source_error(lab):
     src.start()
     try:
         wait_until(lambda: src.current().error, message="error")
-        assert "unknown context 'prod'" in src.current().error
+        assert "unknown context 'prod' (available: homelab-demo)" in src.current().error
     finally:
         src.stop()
 

@@ -58,15 +58,22 @@ def failure_text(row: CertRow) -> Text:
     return Text(": ".join(p for p in (row.failure_reason, row.failure_message) if p), style="red")
 
 
-def failure_detail(row: CertRow, detail: CertificateDetail | None, now: float) -> Text:
-    """The highlighted host's last failure in full (it names the ACME error), wrapped under the table."""
-    if not (row.failure_reason or row.failure_message):
-        return Text(f"{row.host or row.certificate}: no failed issuance recorded.", style="dim")
-    when = ""
-    if detail is not None and (detail.last_failure_time is not None or detail.failed_attempts):
-        attempts = f"{detail.failed_attempts} failed attempt{'s' if detail.failed_attempts != 1 else ''}"
-        when = f" ({when_text(detail.last_failure_time, now)}, {attempts})"
-    return Text.assemble((f"{row.certificate or row.host} last failure", "bold"), f"{when}: ", failure_text(row))
+def host_detail(row: CertRow, detail: CertificateDetail | None, now: float) -> Text:
+    """The highlighted host in full, wrapped under the table: what narrow terminals drop, and its last failure."""
+    facts = [row.namespace or "—", ", ".join(row.entry_points) or "no entry points",
+             f"secret {row.tls_secret or 'none'}" + (" (missing)" if row.secret_exists is False else "")]
+    if row.issuer:
+        facts.append(row.issuer)
+    if row.renewal_time is not None:
+        facts.append(f"renews {when_text(row.renewal_time, now)}")
+    text = Text.assemble((row.host or row.certificate, "bold"), " · ", " · ".join(facts))
+    if row.failure_reason or row.failure_message:
+        when = ""
+        if detail is not None and (detail.last_failure_time is not None or detail.failed_attempts):
+            attempts = f"{detail.failed_attempts} failed attempt{'s' if detail.failed_attempts != 1 else ''}"
+            when = f" ({when_text(detail.last_failure_time, now)}, {attempts})"
+        text.append_text(Text.assemble("\n", ("Last failure", "bold"), f"{when}: ", failure_text(row)))
+    return text
 
 
 def expires_text(row: CertRow) -> Text:
@@ -149,7 +156,7 @@ class IngressScreen(DashboardScreen):
         namespace, _, name = row.certificate.partition("/")
         detail = certificate_detail(self._cluster, namespace, name, self._now, self.homelab.services.settings) \
             if self._cluster is not None and name else None
-        widget.update(failure_detail(row, detail, self._now))
+        widget.update(host_detail(row, detail, self._now))
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         self._show_detail()

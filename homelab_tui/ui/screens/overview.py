@@ -40,6 +40,18 @@ def area_cells(area: AreaStatus) -> dict[str, object]:
     }
 
 
+def data_age(area: AreaStatus, latest: DashboardState, now: float) -> float | None:
+    """The age of the oldest data ``area`` rests on, from the sources' newest snapshots.
+
+    Between changes the watch cache's data stays current, so ages are read from
+    the latest snapshots rather than counted up from the last change.
+    """
+    snaps = {s.source: s for s in (latest.cluster, latest.metrics, latest.llm, latest.gpu)}
+    ages = [snaps[name].age(now) for name in area.sources if name in snaps and snaps[name].has_data]
+    known = [a for a in ages if a is not None]
+    return max(known) if known else None
+
+
 def context_line(state: DashboardState, context: str) -> Text:
     """``Context demo · API https://… `` — which cluster this dashboard looks at."""
     cluster = state.cluster.data
@@ -60,7 +72,6 @@ class OverviewScreen(DashboardScreen):
     def __init__(self) -> None:
         super().__init__(id="overview")
         self._areas: dict[str, AreaStatus] = {}
-        self._built_at = 0.0
         self._auto_key: str | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -71,7 +82,6 @@ class OverviewScreen(DashboardScreen):
     def render_state(self, state: DashboardState, now: float) -> None:
         areas = build_overview(state, self.homelab.services.settings, now)
         self._areas = {a.area: a for a in areas}
-        self._built_at = now
         self.query_one("#context-line", Static).update(context_line(state, self.homelab.services.context))
         table = self.query_one(DashboardTable)
         follow = table.highlighted_key in (None, self._auto_key)
@@ -85,8 +95,7 @@ class OverviewScreen(DashboardScreen):
     def update_ages(self, now: float) -> None:
         table = self.query_one(DashboardTable)
         for key, area in self._areas.items():
-            age = None if area.age is None else area.age + max(0.0, now - self._built_at)
-            table.set_cell(key, "age", age_text(age))
+            table.set_cell(key, "age", age_text(data_age(area, self.homelab.latest, now)))
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
         self._show_findings()
