@@ -28,7 +28,10 @@ exit codes:
   1    runtime failure (e.g. the simulated home-lab could not start)
   2    bad command line (unknown flag or command, bad value)
   3    bad configuration (config file, --kubeconfig file)
+  4    gpu-mode: refused, nothing changed (pre-flight failed, half-done switch, --read-only, not confirmed)
+  5    gpu-mode: the switch failed or timed out after it began (the message says if it was rolled back)
   130  interrupted
+  check uses the Nagios codes instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
 
 secrets: the LiteLLM key is read from $HOMELAB_TUI_LITELLM_KEY or from the file named by
 litellm.key_file in the config; it is never accepted as a command-line flag.
@@ -97,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--conventions", action="store_true", help="also check the home-lab's conventions")
     check.add_argument("--wait", type=float, metavar="SECONDS",
                        help="longest wait for the Kubernetes caches (default: kubernetes.timeout + 2)")
+
+    from homelab_tui.cli_gpu import add_gpu_mode_parser
+
+    gpu = add_gpu_mode_parser(sub)
+    _add_global_flags(gpu, suppress=True)
     return parser
 
 
@@ -111,6 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo_server(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "gpu-mode":
+            from homelab_tui.cli_gpu import run_gpu_mode
+
+            _check_kubeconfig_flag(args)
+            return run_gpu_mode(args, _load_settings(args))
         return _dashboard(args)
     except HomelabError as exc:
         print(f"homelab-tui: {exc}", file=sys.stderr)

@@ -49,9 +49,18 @@ async def docs_detail(pilot: Pilot[object]) -> None:
     await settle(pilot)
 
 
+async def certificate_detail(pilot: Pilot[object]) -> None:
+    """Ingress & certificates → Enter on the most urgent host: its Certificate's conditions and events."""
+    await pilot.app.switch_mode("ingress")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 #: file name → the steps that lead to the view
 EXTRA_SHOTS: dict[str, Callable[[Pilot[object]], Awaitable[None]]] = {
     "namespace-detail.svg": docs_detail,
+    "certificate-detail.svg": certificate_detail,
 }
 
 

@@ -16,6 +16,7 @@ exactly one line to the audit log.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import threading
 import time
@@ -221,6 +222,9 @@ class Action:
         except KubeError as exc:
             outcome = Outcome(False, "failed", one_line(f"{self.label} {plan.target}: {exc}"),
                               follow_ups=self._on_failure(ctx, plan))
+        except Exception as exc:  # noqa: BLE001 - a bug still ends as one audited line; its text may hold data
+            outcome = Outcome(False, "failed", f"{self.label} {plan.target}: internal error ({type(exc).__name__})",
+                              follow_ups=self._on_failure(ctx, plan))
         return self._audit(ctx, plan, outcome)
 
     # ------------------------------------------------------------------ for subclasses
@@ -250,14 +254,9 @@ class Action:
         try:
             ctx.audit.append(entry, now=ctx.clock())
         except OSError as exc:
-            return _replace(outcome, audit_error=f"audit log {ctx.audit.path} not written: {exc.strerror or exc}")
+            error = f"audit log {ctx.audit.path} not written: {exc.strerror or exc}"
+            return dataclasses.replace(outcome, audit_error=error)
         return outcome
-
-
-def _replace(outcome: Outcome, **changes: Any) -> Outcome:
-    import dataclasses
-
-    return dataclasses.replace(outcome, **changes)
 
 
 def _safe_progress(progress: Progress | None) -> Progress:

@@ -105,5 +105,5 @@ class CertRenewAction(Action):
         retry_conflicts(trigger, what=f"renew {target}")
         line = wait_for(ctx, lambda: renewal_state(get_object(ctx.api, target), old_not_after, started),
                         timeout=ctx.wait_timeout, what=f"{target} to be re-issued", progress=progress, cancel=cancel)
-        not_after = line.rsplit(" ", 1)[-1]
+        not_after = str((get_object(ctx.api, target).get("status") or {}).get("notAfter") or "")
         return Outcome(True, "ok", f"renewed {target}: {line}", details={"new_not_after": not_after})

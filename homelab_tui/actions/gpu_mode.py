@@ -96,6 +96,21 @@ def pending_switch(api: KubeApi, settings: Settings) -> PendingSwitch | None:
     return pending_from_annotations(annotations)
 
 
+def resume_offers(pending: PendingSwitch | None, settings: Settings) -> tuple[FollowUp, ...]:
+    """What to offer for a half-done switch: roll back to its previous mode (key "rollback"), or retry it."""
+    if pending is None:
+        return ()
+    target = gpu_target(settings)
+    offers = []
+    if pending.from_mode and pending.from_mode != pending.to_mode and settings.gpu.mode(pending.from_mode):
+        offers.append(FollowUp(f"Roll back to GPU mode {pending.from_mode}", GpuModeAction.id, target,
+                               {"mode": pending.from_mode}, key="rollback"))
+    if settings.gpu.mode(pending.to_mode):
+        offers.append(FollowUp(f"Retry switching to {pending.to_mode}", GpuModeAction.id, target,
+                               {"mode": pending.to_mode}, key="retry"))
+    return tuple(offers)
+
+
 def status_lines(reading: GpuReading, settings: Settings) -> list[str]:
     """What ``gpu-mode status`` prints."""
     st = reading.status
@@ -153,8 +168,11 @@ class GpuModeAction(Action):
                 changes.append("clear the record of the half-done switch")
         details = {"from": steps.from_mode, "to": mode, "wait": wait, "replicas_before": dict(steps.replicas),
                    "down": [name for name, _ in steps.down], "up": list(steps.up) if steps.up else None}
-        title = (f"Switch GPU mode {steps.from_mode or '?'} → {mode}" if changes
-                 else f"GPU mode is already {mode}")
+        if pending is not None:
+            title = (f"Finish the GPU switch {pending.from_mode or '?'} → {mode}" if mode == pending.to_mode
+                     else f"Roll back the GPU switch {pending.from_mode} → {pending.to_mode} (back to {mode})")
+        else:
+            title = f"Switch GPU mode {steps.from_mode or '?'} → {mode}" if changes else f"GPU mode is already {mode}"
         return Plan(self.id, target, title, tuple(changes), tuple(warnings), details=details,
                     state={"steps": steps, "pending": pending})
 
@@ -175,10 +193,11 @@ class GpuModeAction(Action):
         progress(f"recorded the switch {record.from_mode or '?'} → {record.to_mode} on the deployments")
         try:
             self._switch(ctx, steps, bool(plan.details.get("wait", True)), progress, cancel)
-        except ActionError as exc:
+        except (ActionError, KubeError) as exc:
             state = self._state_text(ctx)
-            raise type(exc)(f"switch {steps.from_mode or '?'} → {steps.to_mode} failed: {exc}; now {state}; "
-                            "recorded as half-done") from None
+            kind = type(exc) if isinstance(exc, ActionError) else ActionError
+            raise kind(f"switch {steps.from_mode or '?'} → {steps.to_mode} failed: {exc}; now {state}; "
+                       "recorded as half-done") from None
         self._annotate(ctx, read_gpu(ctx.api, ctx.settings, ctx.clock()), None)
         return Outcome(True, "ok", f"GPU mode is {steps.to_mode} ({self._state_text(ctx)})")
 
@@ -193,7 +212,7 @@ class GpuModeAction(Action):
         body = {"metadata": {"annotations": {ANNOTATION: value}}}
         for name in reading.deployments:
             path = object_path(_deployment(ctx.settings.gpu.namespace, name))
-            retry_conflicts(lambda: ctx.api.patch(path, body, MERGE_PATCH), what=f"record the switch on {name}")
+            retry_conflicts(lambda p=path: ctx.api.patch(p, body, MERGE_PATCH), what=f"record the switch on {name}")
 
     def _switch(self, ctx: ActionContext, steps: SwitchSteps, wait: bool, progress: Progress,
                 cancel: threading.Event) -> None:
@@ -261,12 +280,4 @@ class GpuModeAction(Action):
             pending = pending_switch(ctx.api, ctx.settings)
         except KubeError:
             pending = PendingSwitch(str(plan.details.get("from") or ""), str(plan.details["to"]), "")
-        if pending is None:
-            return ()
-        offers = []
-        if pending.from_mode and pending.from_mode != pending.to_mode:
-            offers.append(FollowUp(f"Roll back to GPU mode {pending.from_mode}", self.id, plan.target,
-                                   {"mode": pending.from_mode}, key="rollback"))
-        offers.append(FollowUp(f"Retry switching to {pending.to_mode}", self.id, plan.target,
-                               {"mode": pending.to_mode}, key="retry"))
-        return tuple(offers)
+        return resume_offers(pending, ctx.settings)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from homelab_tui.config import GpuSettings
+from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.gpu import GpuStatus
 
 ANNOTATION = "homelab-tui/gpu-mode-switch"
@@ -57,6 +58,13 @@ class PendingSwitch:
     def describe(self) -> str:
         who = f" by {self.user}" if self.user else ""
         return f"a GPU switch {self.from_mode or '?'} → {self.to_mode} started {self.started}{who} is not finished"
+
+
+def pending_in(cluster: ClusterState, gpu: GpuSettings) -> PendingSwitch | None:
+    """The half-done switch as the watch cache sees it (no I/O: for the GPU screen's render)."""
+    deployments = [cluster.find("deployments", gpu.namespace, name) for name in gpu.gpu_deployments]
+    return pending_from_annotations([(d.get("metadata") or {}).get("annotations") or {}
+                                     for d in deployments if d is not None])
 
 
 def pending_from_annotations(annotations: list[Mapping[str, Any]]) -> PendingSwitch | None:

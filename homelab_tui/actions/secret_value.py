@@ -55,6 +55,12 @@ class SecretValue:
     def __setattr__(self, name: str, value: Any) -> NoReturn:
         raise AttributeError("SecretValue is immutable")
 
+    def __copy__(self) -> "SecretValue":
+        return self
+
+    def __deepcopy__(self, memo: dict) -> "SecretValue":
+        return self  # immutable: copies of plans share it instead of pickling it
+
     def __reduce__(self) -> NoReturn:
         raise TypeError("a SecretValue is never pickled")
 
@@ -73,6 +79,5 @@ class SecretValue:
         raw = self._value
         forms = {raw, base64.b64encode(raw.encode()).decode(), raw.encode("unicode_escape").decode()}
         for form in sorted(forms, key=len, reverse=True):
-            if len(form) >= 1:
-                text = text.replace(form, MASK)
+            text = text.replace(form, MASK)
         return text

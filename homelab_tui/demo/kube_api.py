@@ -17,6 +17,7 @@ from homelab_tui.demo import kube_discovery, kube_write
 from homelab_tui.demo.controllers import schedule
 from homelab_tui.demo.faults import ServerFaults, fault_middleware, status_body
 from homelab_tui.demo.kinds import KINDS, Kind, kind_for_path
+from homelab_tui.demo.kube_patch import PATCH_TYPES
 from homelab_tui.demo.kube_selectors import compile_selectors
 from homelab_tui.demo.kube_tables import as_table, wants_table
 from homelab_tui.demo.kube_watch import Watchers, watch
@@ -104,14 +105,20 @@ class KubeApi:
             if sub == "scale":
                 return web.json_response(kube_write.scale_of(obj))
             return self._answer(request, kind, obj)
+        if method in ("POST", "PUT") and not request.headers.get("Content-Type", "application/json").startswith(
+                "application/json"):
+            raise ApiError(415, f"the body of the request was in an unknown format - accepted media types include: "
+                                "application/json, application/yaml", "UnsupportedMediaType")
         if method == "POST" and name is None:
             return web.json_response(self._create(kind, namespace, await _json_body(request)), status=201)
         if name is None or method not in ("PUT", "PATCH", "DELETE"):
-            raise ApiError(405, f"the server does not allow this method on the requested resource", "MethodNotAllowed")
+            raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
         if method == "DELETE":
             return self._delete(request, kind, namespace, name)
-        body = await _json_body(request)
         content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
+        if method == "PATCH" and content_type not in PATCH_TYPES:
+            raise kube_write.unsupported_patch(content_type, kind)
+        body = await _json_body(request)
         if sub == "scale":
             return web.json_response(kube_write.write_scale(
                 self.store, kind, namespace, name, content_type if method == "PATCH" else None, body))
@@ -136,8 +143,9 @@ class KubeApi:
         items = [o for o in items if matches(o)]
         if wants_table(request.headers.get("Accept", "")):
             return web.json_response(as_table(kind.key, items, rv))
-        for obj in items:
-            obj.pop("apiVersion", None), obj.pop("kind", None)
+        if kind.group in kube_write.BUILTIN_GROUPS:  # built-in lists omit their items' kind (CRs keep it)
+            for obj in items:
+                obj.pop("apiVersion", None), obj.pop("kind", None)
         return web.json_response({"kind": f"{kind.kind}List", "apiVersion": kind.api_version,
                                   "metadata": {"resourceVersion": rv}, "items": items})
 

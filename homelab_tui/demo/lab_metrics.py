@@ -30,7 +30,15 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from homelab_tui.config import GpuSettings
-from homelab_tui.sources import promql as q
+from homelab_tui.demo.seed_util import GROWTH_PER_DAY, USED_FRACTION
+
+# metric names as the exporters write them (the demo speaks only HTTP: no import from homelab_tui.sources)
+VOLUME_USED = "kubelet_volume_stats_used_bytes"
+VOLUME_CAPACITY = "kubelet_volume_stats_capacity_bytes"
+DCGM_UTIL, DCGM_FB_USED, DCGM_FB_FREE = "DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED", "DCGM_FI_DEV_FB_FREE"
+DCGM_TEMP, DCGM_POWER = "DCGM_FI_DEV_GPU_TEMP", "DCGM_FI_DEV_POWER_USAGE"
+VLLM_RUNNING, VLLM_WAITING = "vllm:num_requests_running", "vllm:num_requests_waiting"
+VLLM_KV_CACHE, VLLM_KV_CACHE_OLD = "vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"
 
 SCRAPE_INTERVAL = 30.0
 TIB = 2.0 ** 40
@@ -42,15 +50,13 @@ GPU_UUID = "GPU-5f3c2a91-7d4e-4b6a-9c1e-2a7b8d0e6f13"
 GPU_TOTAL_MIB = 12288.0
 GPU_IDLE_MIB = 5.0
 DCGM_EXPORTER_POD = "nvidia-dcgm-exporter-7xk2p"
-USED_FRACTION = "demo.homelab-tui/used-fraction"
-GROWTH_PER_DAY = "demo.homelab-tui/growth-per-day"
 
 #: per GPU deployment: VRAM (MiB), base utilisation (%), metric name of the KV cache
 GPU_PROFILES: dict[str, tuple[float, float, str]] = {
-    "vllm-server": (10035.0, 42.0, q.VLLM_KV_CACHE),
-    "vllm-r1": (10854.0, 55.0, q.VLLM_KV_CACHE_OLD),
+    "vllm-server": (10035.0, 42.0, VLLM_KV_CACHE),
+    "vllm-r1": (10854.0, 55.0, VLLM_KV_CACHE_OLD),
 }
-_DEFAULT_PROFILE = (9000.0, 40.0, q.VLLM_KV_CACHE)
+_DEFAULT_PROFILE = (9000.0, 40.0, VLLM_KV_CACHE)
 
 Labels = dict[str, str]
 Sample = tuple[Labels, float]
@@ -235,8 +241,8 @@ class Frame:
                 used, cap = float(min(nfs_used, NFS_SHARE_BYTES)), float(NFS_SHARE_BYTES)
             else:
                 used, cap = self._claim_used(c, t), c.capacity
-            out.append(({"__name__": q.VOLUME_USED_METRIC, **c.labels}, used))
-            out.append(({"__name__": q.VOLUME_CAPACITY_METRIC, **c.labels}, cap))
+            out.append(({"__name__": VOLUME_USED, **c.labels}, used))
+            out.append(({"__name__": VOLUME_CAPACITY, **c.labels}, cap))
         return out
 
     def _dcgm(self, t: float, users: tuple[GpuUser, ...]) -> list[Sample]:
@@ -249,8 +255,8 @@ class Frame:
         used = min(GPU_TOTAL_MIB, want)
         temp = round(33 + 0.38 * util + 1.5 * _wave(t, 1800))
         power = round(11.7 + 1.45 * util + 2.1 * _wave(t, 41), 3)
-        values = {q.DCGM_UTIL: util, q.DCGM_FB_USED: used, q.DCGM_FB_FREE: GPU_TOTAL_MIB - used,
-                  q.DCGM_TEMP: float(temp), q.DCGM_POWER: power}
+        values = {DCGM_UTIL: util, DCGM_FB_USED: used, DCGM_FB_FREE: GPU_TOTAL_MIB - used,
+                  DCGM_TEMP: float(temp), DCGM_POWER: power}
         base_labels = {"DCGM_FI_DRIVER_VERSION": "550.127.05", "Hostname": self.gpu_node, "UUID": GPU_UUID,
                        "container": "nvidia-dcgm-exporter", "device": "nvidia0", "endpoint": "gpu-metrics",
                        "gpu": "0", "instance": "10.42.3.2:9400", "job": "nvidia-dcgm-exporter",
@@ -270,7 +276,7 @@ class Frame:
             kv = round(0.04 + 0.07 * running + 0.02 * (1 + _wave(t, 131)), 4)
             labels = {"endpoint": "http", "engine": "0", "instance": f"{u.pod_ip}:8000", "job": u.deployment,
                       "model_name": u.model_name, "namespace": u.namespace, "pod": u.pod, "service": u.deployment}
-            out += [({"__name__": q.VLLM_RUNNING, **labels}, running),
-                    ({"__name__": q.VLLM_WAITING, **labels}, waiting),
+            out += [({"__name__": VLLM_RUNNING, **labels}, running),
+                    ({"__name__": VLLM_WAITING, **labels}, waiting),
                     ({"__name__": kv_metric, **labels}, kv)]
         return out

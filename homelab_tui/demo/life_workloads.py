@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import uuid
 
 from homelab_tui.demo import controllers as ctl
 from homelab_tui.demo.life_events import EventWriter
 from homelab_tui.demo.podgen import CRASHLOOP, PENDING, READY, STARTING, make_pod, pod_state, replica_set, \
     safe_encode, set_pod_state, template_hash
 from homelab_tui.demo.seed_util import CRASHLOOP as CRASHLOOP_MARK
+from homelab_tui.demo.seed_util import GROWTH_PER_DAY, USED_FRACTION
+from homelab_tui.demo.seed_workloads import PROVISIONERS
 from homelab_tui.demo.store import ClusterStore, rfc3339
 
 NEXT = {PENDING: STARTING, STARTING: READY}
@@ -214,7 +218,7 @@ class Controllers:
             elif missing:
                 i = min(missing)
                 pod_name = f"{name}-{i}"
-                template = sts["spec"]["template"]
+                template = self._claim_volumes(sts, pod_name, now)
                 pod = self._create_pod(sts, pod_name, template, now, labels={
                     "controller-revision-hash": rev, "statefulset.kubernetes.io/pod-name": pod_name,
                     "apps.kubernetes.io/pod-index": str(i)})
@@ -222,6 +226,20 @@ class Controllers:
             elif stale:
                 pods = [self._terminate(p, now) if p is alive[max(stale)] else p for p in pods]
         self._write_status("statefulsets", sts, ctl.statefulset_status(sts, pods, rfc3339(now)))
+
+    def _claim_volumes(self, sts: dict, pod_name: str, now: dt.datetime) -> dict:
+        """Bound PVCs (and PVs) for a new StatefulSet pod from its volumeClaimTemplates; its pod template."""
+        template = copy.deepcopy(sts["spec"]["template"])
+        ns = sts["metadata"]["namespace"]
+        for vct in sts["spec"].get("volumeClaimTemplates", []):
+            claim = f"{vct['metadata']['name']}-{pod_name}"
+            template["spec"].setdefault("volumes", []).append(
+                {"name": vct["metadata"]["name"], "persistentVolumeClaim": {"claimName": claim}})
+            if self.store.get("persistentvolumeclaims", ns, claim) is None:
+                pvc, pv = bound_claim(vct, ns, claim, now)
+                self.store.put("persistentvolumes", pv)
+                self.store.put("persistentvolumeclaims", pvc)
+        return template
 
     def _daemonset(self, ns: str, name: str, now: dt.datetime) -> None:
         ds = self.store.get("daemonsets", ns, name)
@@ -241,3 +259,34 @@ class Controllers:
         if stale and not busy:
             pods = [self._terminate(p, now) if p is stale[0] else p for p in pods]
         self._write_status("daemonsets", ds, ctl.daemonset_status(ds, pods, len(ctl.ALL_NODES)))
+
+
+def bound_claim(template: dict, namespace: str, name: str, now: dt.datetime) -> tuple[dict, dict]:
+    """A PVC from a volumeClaimTemplate, bound at once to a new dynamically provisioned PV (on NFS)."""
+    uid = str(uuid.uuid4())
+    spec = copy.deepcopy(template["spec"])
+    storage_class = spec.setdefault("storageClassName", "nfs-client")
+    size = spec["resources"]["requests"]["storage"]
+    provisioner = PROVISIONERS.get(storage_class, storage_class)
+    spec["volumeName"] = f"pvc-{uid}"
+    annotations = {"pv.kubernetes.io/bind-completed": "yes", "pv.kubernetes.io/bound-by-controller": "yes",
+                   "volume.kubernetes.io/storage-provisioner": provisioner}
+    if storage_class != "local-path":
+        annotations.update({USED_FRACTION: "0.01", GROWTH_PER_DAY: "0.0050"})
+    labels = dict(template["metadata"].get("labels", {}))
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+           "metadata": {"name": name, "namespace": namespace, "uid": uid, "labels": labels,
+                        "annotations": annotations, "finalizers": ["kubernetes.io/pvc-protection"]},
+           "spec": spec, "status": {"phase": "Bound", "accessModes": spec.get("accessModes", ["ReadWriteOnce"]),
+                                    "capacity": {"storage": size}}}
+    pv = {"apiVersion": "v1", "kind": "PersistentVolume",
+          "metadata": {"name": spec["volumeName"], "labels": labels, "finalizers": ["kubernetes.io/pv-protection"],
+                       "annotations": {"pv.kubernetes.io/provisioned-by": provisioner}},
+          "spec": {"capacity": {"storage": size}, "accessModes": spec.get("accessModes", ["ReadWriteOnce"]),
+                   "persistentVolumeReclaimPolicy": "Delete", "storageClassName": storage_class,
+                   "volumeMode": "Filesystem",
+                   "nfs": {"server": "192.168.2.10", "path": f"/volume1/k8s/{namespace}-{name}-{spec['volumeName']}"},
+                   "claimRef": {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "name": name,
+                                "namespace": namespace, "uid": uid}},
+          "status": {"phase": "Bound"}}
+    return pvc, pv

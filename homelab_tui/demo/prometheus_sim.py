@@ -26,7 +26,6 @@ from homelab_tui.demo.promql_mini import Evaluator, PromQLError, parse, parse_du
 
 #: Prometheus refuses range queries with more points per series than this
 MAX_POINTS = 11000
-METRICS_KEY = web.AppKey("metrics", LabMetrics)
 
 _BUILD_INFO = {"version": "2.42.0", "revision": "simulated", "branch": "homelab-tui-demo",
                "buildUser": "homelab-tui", "buildDate": "20260101-00:00:00", "goVersion": "go1.19.8"}
@@ -102,7 +101,6 @@ def create_app(store: Any, faults: ServerFaults, clock: Callable[[], float] = ti
     """The simulated Prometheus over ``store`` (a :class:`homelab_tui.demo.store.ClusterStore`)."""
     app = web.Application(middlewares=[fault_middleware(faults)])
     metrics = LabMetrics(store, clock)
-    app[METRICS_KEY] = metrics
 
     async def params(request: web.Request) -> dict[str, str]:
         merged = dict(request.query)

@@ -24,8 +24,8 @@ SeriesAt = Callable[[float], list[Sample]]
 AGGREGATIONS = ("sum", "max", "min", "avg", "count")
 FUNCTIONS = ("deriv",)
 _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>=~|!~|!=|=)|(?P<dur>(?:\d+(?:ms|[smhdwy]))+)
-    |(?P<ident>[A-Za-z_:][A-Za-z0-9_:]*)|(?P<punct>[(){}\[\],]))""", re.X)
+_TOKEN = re.compile(r"""\s*(?:(?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>=~|!~|!=|=)
+    |(?P<dur>(?:\d+(?:ms|[smhdwy]))+)|(?P<ident>[A-Za-z_:][A-Za-z0-9_:]*)|(?P<punct>[(){}\[\],]))""", re.X)
 
 
 class PromQLError(Exception):

@@ -7,6 +7,7 @@ anywhere but a private temporary file that ``ssl`` needs to load them.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import ipaddress
 import os
@@ -25,6 +26,11 @@ class ServerTLS:
     #: the CA certificate (PEM) a client trusts: kubeconfig ``certificate-authority-data`` (base64 of it)
     ca_pem: bytes
     context: ssl.SSLContext
+
+    @property
+    def certificate_authority_data(self) -> str:
+        """The kubeconfig ``clusters[].cluster.certificate-authority-data`` value."""
+        return base64.b64encode(self.ca_pem).decode()
 
 
 def _name(cn: str) -> x509.Name:

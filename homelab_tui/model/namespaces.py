@@ -24,7 +24,7 @@ from homelab_tui.model.objects import (
 )
 from homelab_tui.model.workloads import (
     WORKLOAD_KEYS, pod_node, pod_phase, pod_problem, pod_ready, pod_restarts, pod_status_text,
-    workload_counts, workload_problem, owned_pods,
+    PodIndex, workload_counts, workload_problem,
 )
 
 PHASES = ("Running", "Pending", "Succeeded", "Failed", "Unknown")
@@ -141,18 +141,20 @@ def namespace_detail(cluster: ClusterState, namespace: str, now: float,
     """Deployments, statefulsets, daemonsets, then pods of ``namespace``, each by name."""
     restarts_warn = (settings or Settings()).thresholds.restarts_warn
     rows: list[DetailRow] = []
+    all_pods = in_namespace(cluster, "pods", namespace)
+    index = PodIndex(all_pods)
     for kind, key in WORKLOAD_KEYS.items():
         for obj in sorted(in_namespace(cluster, key, namespace), key=name_of):
             ready, desired = workload_counts(obj, kind)
             problem = workload_problem(obj, kind, now)
-            pods = owned_pods(cluster, obj, kind)
+            pods = index.owned(obj, kind)
             status = "Scaled to 0" if desired == 0 else ("Ready" if ready >= desired else "Not ready")
             rows.append(DetailRow(
                 kind=kind, namespace=namespace, name=name_of(obj), ready=f"{ready}/{desired}", status=status,
                 restarts=sum(pod_restarts(p) for p in pods), age=age_of(obj, now),
                 node=", ".join(sorted({pod_node(p) for p in pods if pod_node(p)})),
                 state=problem.state if problem else State.OK, problem=problem))
-    for p in sorted(in_namespace(cluster, "pods", namespace), key=name_of):
+    for p in sorted(all_pods, key=name_of):
         problem = pod_problem(p, now, restarts_warn)
         total = _container_count(p)
         rows.append(DetailRow(

@@ -8,6 +8,7 @@ raising. Nothing here mutates the object it reads.
 from __future__ import annotations
 
 import re
+from collections import abc
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
@@ -18,7 +19,9 @@ _EMPTY: Mapping[str, Any] = {}
 
 def as_map(value: Any) -> Mapping[str, Any]:
     """``value`` when it is a mapping, else an empty one."""
-    return value if isinstance(value, Mapping) else _EMPTY
+    if type(value) is dict:  # the common case, without the slow ABC check
+        return value
+    return value if isinstance(value, abc.Mapping) else _EMPTY
 
 
 def as_list(value: Any) -> list[Any]:
@@ -78,11 +81,6 @@ def ref(kind: str, obj: Any) -> str:
     ns = namespace_of(obj)
     return f"{kind} {ns}/{name_of(obj)}" if ns else f"{kind} {name_of(obj)}"
 
-
-def qualified(obj: Any) -> str:
-    """``"ns/name"``."""
-    ns = namespace_of(obj)
-    return f"{ns}/{name_of(obj)}" if ns else name_of(obj)
 
 
 _FRACTION = re.compile(r"\.(\d+)")

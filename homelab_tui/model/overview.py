@@ -22,23 +22,29 @@ from typing import Callable, Iterable
 from homelab_tui.config import Settings
 from homelab_tui.model.certs import cert_findings, cert_rows
 from homelab_tui.model.cluster import ClusterState
+from homelab_tui.model.conventions import RULES, check_conventions, violation_findings
 from homelab_tui.model.gpu import derive_gpu_mode
 from homelab_tui.model.health import AreaStatus, Finding, State, worst
 from homelab_tui.model.inference import build_inference
 from homelab_tui.model.metrics import LiteLLMData, MetricsData
 from homelab_tui.model.namespaces import summarize_namespaces
 from homelab_tui.model.nodes import summarize_nodes
-from homelab_tui.model.snapshot import Snapshot
+from homelab_tui.model.snapshot import Snapshot, one_line
 from homelab_tui.model.state import DashboardState
 from homelab_tui.model.storage import pvc_rows, storage_findings
 
+#: longest reason (characters) of an area row; the findings keep the full text
+REASON_LIMIT = 160
+#: the Overview's areas, in display order (the default of build_overview)
 AREAS: tuple[str, ...] = ("nodes", "namespaces", "certificates", "storage", "gpu", "inference")
+#: areas evaluated only when asked for by name (``check --conventions``)
+EXTRA_AREAS: tuple[str, ...] = ("conventions",)
 TITLES = {"nodes": "Nodes", "namespaces": "Namespaces", "certificates": "Certificates", "storage": "Storage",
-          "gpu": "GPU mode", "inference": "Inference tiers"}
+          "gpu": "GPU mode", "inference": "Inference tiers", "conventions": "Conventions"}
 _ALIASES = {"node": "nodes", "ns": "namespaces", "namespace": "namespaces", "certs": "certificates",
             "cert": "certificates", "certificate": "certificates", "tls": "certificates", "ingress": "certificates",
             "pvc": "storage", "pvcs": "storage", "volumes": "storage", "gpu-mode": "gpu", "tiers": "inference",
-            "llm": "inference", "litellm": "inference"}
+            "llm": "inference", "litellm": "inference", "convention": "conventions", "rules": "conventions"}
 #: the resources each area reads from the cluster (their watch errors are the area's source errors)
 _RESOURCES = {
     "nodes": ("nodes",),
@@ -47,6 +53,8 @@ _RESOURCES = {
     "storage": ("persistentvolumeclaims", "persistentvolumes", "storageclasses"),
     "gpu": ("nodes", "deployments", "pods"),
     "inference": ("deployments",),
+    "conventions": ("deployments", "statefulsets", "daemonsets", "pods", "services", "secrets", "configmaps",
+                    "ingresses", "ingressroutes", "middlewares", "certificates", "storageclasses"),
 }
 
 
@@ -59,11 +67,11 @@ def resolve_areas(names: Iterable[str]) -> tuple[str, ...]:
             if not name:
                 continue
             area = _ALIASES.get(name, name)
-            if area not in AREAS:
-                raise ValueError(f"unknown area {part.strip()!r} (known: {', '.join(AREAS)})")
+            if area not in AREAS + EXTRA_AREAS:
+                raise ValueError(f"unknown area {part.strip()!r} (known: {', '.join(AREAS + EXTRA_AREAS)})")
             if area not in out:
                 out.append(area)
-    return tuple(a for a in AREAS if a in out)
+    return tuple(a for a in AREAS + EXTRA_AREAS if a in out)
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,11 @@ def _inference(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, 
     return _Verdict(state, reason, inf.findings)
 
 
+def _conventions(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+                 now: float) -> _Verdict:
+    return _from_findings(violation_findings(check_conventions(c, s)), f"{len(RULES)} rules, no violations")
+
+
 _Judge = Callable[[ClusterState, "MetricsData | None", "LiteLLMData | None", Settings, float], _Verdict]
 _JUDGES: dict[str, tuple[_Judge, tuple[str, ...]]] = {
     "nodes": (_nodes, ("kubernetes",)),
@@ -147,6 +160,7 @@ _JUDGES: dict[str, tuple[_Judge, tuple[str, ...]]] = {
     "storage": (_storage, ("kubernetes", "prometheus")),
     "gpu": (_gpu, ("kubernetes",)),
     "inference": (_inference, ("kubernetes", "litellm")),
+    "conventions": (_conventions, ("kubernetes",)),
 }
 
 
@@ -174,13 +188,14 @@ def build_area(area: str, state: DashboardState, settings: Settings, now: float)
         verdict = judge(cluster, metrics, llm, settings, now)
     except Exception as exc:  # a model bug must not take the whole Overview down
         verdict = _Verdict(State.UNKNOWN, f"cannot evaluate: {type(exc).__name__}: {exc}", ())
-    return AreaStatus(area, TITLES[area], verdict.state, verdict.reason, sources, age, tuple(errors),
-                      verdict.findings)
+    return AreaStatus(area, TITLES[area], verdict.state, one_line(verdict.reason, REASON_LIMIT), sources, age,
+                      tuple(errors), verdict.findings)
 
 
 def build_overview(state: DashboardState, settings: Settings, now: float,
                    areas: Iterable[str] | None = None) -> tuple[AreaStatus, ...]:
-    """One AreaStatus per area (all of :data:`AREAS`, or the ``areas`` selected, in AREAS order)."""
+    """One AreaStatus per area: all of :data:`AREAS`, or the ``areas`` selected (which may name
+    ``"conventions"``), in display order."""
     selected = AREAS if areas is None else resolve_areas(areas)
     return tuple(build_area(a, state, settings, now) for a in selected)
 

@@ -12,6 +12,7 @@ Honest about what kubelet volume stats can say:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Mapping
 
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
@@ -102,14 +103,19 @@ def _is_nfs(storage_class: str, pv: object | None) -> bool:
     return storage_class == NFS_CLASS or bool(pv is not None and spec_of(pv).get("nfs"))
 
 
-def pvc_row(pvc: object, cluster: ClusterState, metrics: MetricsData | None, settings: Settings) -> PvcRow:
+def pvc_row(pvc: object, cluster: ClusterState, metrics: MetricsData | None, settings: Settings,
+            volumes: Mapping[str, Any] | None = None) -> PvcRow:
+    """One PVC's row; ``volumes`` (PV name -> PV) saves a scan per claim when building many rows."""
     ns, name = namespace_of(pvc), name_of(pvc)
     spec = spec_of(pvc)
     requested = as_str(as_map(as_map(spec.get("resources")).get("requests")).get("storage"))
     requested_bytes = parse_quantity(requested) if requested else None
     sc = pvc_storage_class(pvc, cluster)
     volume = as_str(spec.get("volumeName"))
-    pv = find(cluster, "persistentvolumes", None, volume) if volume else None
+    if volumes is None:
+        pv = find(cluster, "persistentvolumes", None, volume) if volume else None
+    else:
+        pv = volumes.get(volume) if volume else None
     local = _is_local(sc, pv)
     node = (_pv_node(pv) if pv is not None else "") or as_str(annotations_of(pvc).get(SELECTED_NODE))
     phase = as_str(status_of(pvc).get("phase")) or "Unknown"
@@ -162,7 +168,8 @@ def _ok_reason(percent: float | None, flags: list[str]) -> str:
 
 def pvc_rows(cluster: ClusterState, metrics: MetricsData | None, settings: Settings) -> tuple[PvcRow, ...]:
     """Every PVC, most urgent first (state, then fullness, then namespace/name)."""
-    rows = [pvc_row(p, cluster, metrics, settings) for p in cluster.get("persistentvolumeclaims")]
+    volumes = {name_of(v): v for v in cluster.get("persistentvolumes")}
+    rows = [pvc_row(p, cluster, metrics, settings, volumes) for p in cluster.get("persistentvolumeclaims")]
     rows.sort(key=lambda r: (-r.state.rank, -(r.percent if r.percent is not None else -1.0),
                              r.namespace, r.name))
     return tuple(rows)

@@ -188,5 +188,23 @@ def owned_pods(cluster: ClusterState, obj: Any, kind: str) -> tuple[KubeObject, 
     return tuple(p for p in in_namespace(cluster, "pods", namespace_of(obj)) if owns_pod(obj, kind, p))
 
 
-def is_owned(pod: Any) -> bool:
-    return bool(as_list(meta(pod).get("ownerReferences")))
+class PodIndex:
+    """Pods of one namespace indexed by owner, so finding a workload's pods is not a scan per workload."""
+
+    def __init__(self, pods: tuple[KubeObject, ...]) -> None:
+        self._by_owner: dict[tuple[str, str], list[KubeObject]] = {}
+        self._orphans: list[KubeObject] = []
+        for p in pods:
+            owners = [as_map(o) for o in as_list(meta(p).get("ownerReferences"))]
+            if not owners:
+                self._orphans.append(p)
+            for o in owners:
+                okind, oname = as_str(o.get("kind")), as_str(o.get("name"))
+                if okind == "ReplicaSet" and "-" in oname:
+                    self._by_owner.setdefault(("Deployment", oname.rsplit("-", 1)[0]), []).append(p)
+                self._by_owner.setdefault((okind, oname), []).append(p)
+
+    def owned(self, obj: Any, kind: str) -> tuple[KubeObject, ...]:
+        """The same pods as :func:`owned_pods` (owner references, else selector labels)."""
+        found = self._by_owner.get((kind, name_of(obj)), []) + [p for p in self._orphans if owns_pod(obj, kind, p)]
+        return tuple(sorted(found, key=name_of))

@@ -64,10 +64,14 @@ def client_for(settings: HttpSettings, section: str) -> httpx.Client:
 
 
 def describe_transport_error(exc: httpx.HTTPError, what: str) -> str:
-    """One line for a failed request: 'Prometheus unreachable: connection refused (http://…)'."""
+    """One line for a failed request: 'Prometheus unreachable: connection refused (http://host:port)'.
+
+    Only the server's origin is named: the same outage reads the same for every path.
+    """
     url = ""
     try:
-        url = str(exc.request.url.copy_with(query=None))
+        u = exc.request.url
+        url = f"{u.scheme}://{u.host}" + (f":{u.port}" if u.port else "")
     except RuntimeError:  # no request attached
         pass
     if isinstance(exc, httpx.TimeoutException):

@@ -155,7 +155,13 @@ class LiteLLMSource:
         live = self._request("GET", "/health/liveliness")
         ready = self._request("GET", "/health/readiness")
         body = _body(ready)
-        readiness = body if isinstance(body, dict) else {}
+        if ready.status_code == 200 and isinstance(body, dict):
+            # flat values only ("status", "db", "litellm_version", ...), scrubbed like every text we keep
+            readiness = {k: parse.scrub(v, self._secrets()) if isinstance(v, str) else v for k, v in body.items()
+                         if v is None or isinstance(v, (str, int, float, bool))}
+        else:
+            readiness = {"status": "unhealthy",
+                         "error": parse.error_message(ready.status_code, body, self._secrets())}
         is_ready = ready.status_code == 200 and readiness.get("status") == "healthy"
         return live.status_code == 200, is_ready, readiness
 

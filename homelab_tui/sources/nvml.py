@@ -8,6 +8,7 @@ shows the DCGM exporter's metrics that the Prometheus source read, with a ``note
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import socket
 import threading
@@ -78,10 +79,8 @@ class NvmlGpuSource:
     def close(self) -> None:
         with self._lock:
             if self._nvml_ok is True:
-                try:
+                with contextlib.suppress(self._nvml.NVMLError):
                     self._nvml.nvmlShutdown()
-                except self._nvml.NVMLError:
-                    pass
                 self._nvml_ok = None
 
     # ------------------------------------------------------------------ NVML

@@ -62,7 +62,7 @@ class HomelabApp(App[None]):
         self._cluster_updates = Coalescer(self, self.refresh_state)
         self._poller = Poller(self, {"prometheus": services.prometheus, "litellm": services.litellm,
                                      "gpu": services.gpu})
-        self.title = f"homelab-tui · {services.context}" if services.context else "homelab-tui"
+        self.title = self._title()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -84,6 +84,13 @@ class HomelabApp(App[None]):
         if signature != self._signature:
             self._signature = signature
             self.state = self.latest
+            self.title = self._title()
+
+    def _title(self) -> str:
+        """``homelab-tui · <context>``: the context asked for, else the one the kubeconfig chose."""
+        cluster = self.latest.cluster.data
+        context = self.services.context or (cluster.context if cluster is not None else "")
+        return f"homelab-tui · {context}" if context else "homelab-tui"
 
     def _tick(self) -> None:
         self.refresh_state()

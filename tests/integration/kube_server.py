@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
 import threading
 from pathlib import Path
@@ -62,7 +61,7 @@ class KubeServer:
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.ca_file.write_bytes(self.tls.ca_pem)
-        ca_data = base64.b64encode(self.tls.ca_pem).decode()
+        ca_data = self.tls.certificate_authority_data
         self.kubeconfig.write_text(
             "apiVersion: v1\nkind: Config\n"
             f"clusters:\n- name: sim\n  cluster:\n    server: {self.url}\n    certificate-authority-data: {ca_data}\n"

@@ -157,10 +157,14 @@ def test_cancel_leaves_a_recorded_half_done_switch_that_can_be_finished(lab, ctx
 
 
 def test_a_killed_switch_never_leaves_both_up_and_is_shown_on_the_next_start(lab, ctx, tmp_path):
-    script = ("import argparse, sys; from homelab_tui.cli_gpu import run_gpu_mode; from homelab_tui.config import "
-              "Settings; sys.exit(run_gpu_mode(argparse.Namespace(kubeconfig=sys.argv[1], context=None, demo=False, "
-              "read_only=False, mode='r1', yes=True, no_wait=False), Settings(), poll=0.05))")
-    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    script = ("import argparse, sys\n"
+              "from homelab_tui.cli_gpu import run_gpu_mode\n"
+              "from homelab_tui.config import Settings\n"
+              "args = argparse.Namespace(kubeconfig=sys.argv[1], context=None, demo=False, read_only=False,\n"
+              "                          mode='r1', yes=True, no_wait=False)\n"
+              "sys.exit(run_gpu_mode(args, Settings(), poll=0.05))\n")
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "PYTHONPATH": root}
     with BothUpMonitor(lab) as monitor:
         proc = subprocess.Popen([sys.executable, "-c", script, str(lab.kubeconfig_path)], stderr=subprocess.PIPE,
                                 stdout=subprocess.DEVNULL, text=True, env=env)
@@ -198,3 +202,21 @@ def test_preflight_refuses_a_foreign_gpu_pod_and_a_not_ready_node(lab, ctx):
         registry.get("gpu-mode").plan(ctx, gpu_target(ctx.settings), mode="r1")
     plan = registry.get("gpu-mode").plan(ctx, gpu_target(ctx.settings), mode="gaming")
     assert any("not Ready" in w for w in plan.warnings)
+
+
+def test_api_down_mid_switch_is_reported_and_rolled_back_later(lab, ctx):
+    action = registry.get("gpu-mode")
+    plan = action.plan(ctx, gpu_target(ctx.settings), mode="r1")
+
+    def progress(line: str) -> None:
+        if line == "the GPU is free":
+            lab.set_down("kubernetes")
+    with BothUpMonitor(lab) as monitor:
+        outcome = action.execute(ctx, plan, progress=progress)
+        assert not outcome.ok and "recorded as half-done" in outcome.message
+        assert "connection refused" in outcome.message
+        assert {f.key for f in outcome.follow_ups} == {"rollback", "retry"}
+        lab.set_down("kubernetes", False)
+        offer = next(f for f in outcome.follow_ups if f.key == "rollback")
+        assert action.execute(ctx, action.plan(ctx, offer.target, **offer.params)).ok
+    assert monitor.violations == [] and _ready_pods(lab, "vllm-server") == 1

@@ -155,3 +155,11 @@ def test_demo_starts_the_simulated_lab(tmp_path, monkeypatch):
     out = io.StringIO()
     assert run_gpu_mode(_parse("--demo", "gpu-mode", "status"), Settings(), out=out, err=io.StringIO()) == 0
     assert out.getvalue().startswith("GPU mode: ml")
+
+
+def test_an_unreachable_api_is_exit_1(lab, tmp_path, monkeypatch):
+    lab.set_down("kubernetes")
+    run = Run(lab, tmp_path, monkeypatch)
+    for argv in (("status",), ("r1", "--yes")):
+        code, _, err = run(*argv)
+        assert code == 1 and "connection refused" in err and len(err.strip().splitlines()) == 1

@@ -134,7 +134,7 @@ def test_patch_types_and_their_errors(http):
     assert resp.status_code == 200 and resp.json()["spec"]["replicas"] == 2
     failed = http.patch(path, content=json.dumps(ops), headers={"Content-Type": "application/json-patch+json"})
     assert failed.status_code == 422 and failed.json()["reason"] == "Invalid"
-    unknown = http.patch(path, content="{}", headers={"Content-Type": "application/xml"})
+    unknown = http.patch(path, content="a: b", headers={"Content-Type": "application/apply-patch+yaml"})
     assert unknown.status_code == 415 and unknown.json()["reason"] == "UnsupportedMediaType"
     cert = http.patch("/apis/cert-manager.io/v1/namespaces/apps/certificates/n8n-tls", content="{}",
                       headers={"Content-Type": "application/strategic-merge-patch+json"})
@@ -143,6 +143,9 @@ def test_patch_types_and_their_errors(http):
                        headers={"Content-Type": "application/merge-patch+json"})
     assert stale.status_code == 409 and stale.json()["reason"] == "Conflict"
     assert http.post(path, content="{}").status_code == 405
+    protobuf = http.post("/api/v1/namespaces/dev/configmaps", content=b"k8s\x00",
+                         headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
+    assert protobuf.status_code == 415 and protobuf.json()["reason"] == "UnsupportedMediaType"
 
 
 def test_scale_subresource_get_and_put(http):

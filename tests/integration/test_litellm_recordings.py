@@ -153,7 +153,6 @@ def test_the_key_never_leaks_into_errors_or_repr():
             src.models()
         src.close()
     texts = [repr(src), str(snap), repr(snap), probe.error, repr(probe), str(raised.value)]
-    print(texts)
     assert all(secret not in t and secret[3:] not in t for t in texts)
     assert "Bearer ***" in probe.error
 
@@ -243,7 +242,7 @@ def test_simulated_model_info_has_the_recorded_shape():
         simulated = httpx.get(f"{url}/model/info", headers={"Authorization": f"Bearer {KEY}"}, timeout=10).json()
     recorded = json.loads(recording("all_up", "model_info")[2])
     assert [e["model_name"] for e in simulated["data"]] == [e["model_name"] for e in recorded["data"]]
-    for sim_entry, rec_entry in zip(simulated["data"], recorded["data"]):
+    for sim_entry, rec_entry in zip(simulated["data"], recorded["data"], strict=True):
         assert sim_entry.keys() == rec_entry.keys()
         assert sim_entry["litellm_params"].keys() == rec_entry["litellm_params"].keys()
         assert sim_entry["model_info"].keys() <= rec_entry["model_info"].keys()

@@ -5,13 +5,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from homelab_tui.config import Settings
+from homelab_tui.model.certs import CertRow, cert_rows
 from homelab_tui.services import StaticClusterSource
 from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
 from homelab_tui.ui.screens.ingress import IngressScreen
 from homelab_tui.ui.widgets.table import DashboardTable
 from tests.ui.conftest import screen_text, settle
 from tests.ui.data_screens import app_for, failing, flat
-from tests.ui.demo_state import demo_services, demo_state
+from tests.ui.demo_state import FIXED, demo_services, demo_state
+
+
+def expiring_row() -> CertRow:
+    """The demo's certificate that expires in under 14 days (grafana's), as the model sees it."""
+    return next(r for r in cert_rows(demo_state().cluster.data, Settings(), FIXED) if r.host.startswith("grafana."))
 
 
 async def test_rows_show_the_planted_certificate_problems_most_urgent_first() -> None:
@@ -27,8 +34,10 @@ async def test_rows_show_the_planted_certificate_problems_most_urgent_first() ->
         lines = text.splitlines()
         openclaw = next(line for line in lines if "openclaw.home" in line and "fail" in line)
         assert "False" in openclaw and "not Ready" in openclaw
+        expiring = expiring_row()
+        assert expiring.days_left is not None and 3 < expiring.days_left < 14
         grafana = next(line for line in lines if "grafana.home" in line)
-        assert "▲ warn" in grafana and "10 d" in grafana and "expires in 9.7 d" in grafana
+        assert "▲ warn" in grafana and f"expires in {expiring.days_left:.1f} d" in grafana
         # the cursor is on the failed certificate: its ACME failure is shown in full
         assert "No TXT record found at _acme-challenge.openclaw.home.jetzinger.com" in flat(text)
 
@@ -79,7 +88,7 @@ async def test_a_valid_certificate_shows_its_dates() -> None:
         await settle(pilot)
         text = screen_text(app)
         assert "Certificate monitoring/grafana-tls" in text
-        assert "Not after" in text and "UTC (in 9 d)" in text
+        assert "Not after" in text and f"UTC (in {int(expiring_row().days_left or 0)} d)" in text
         assert "keys: ca.crt, tls.crt, tls.key" in text or "keys: tls.crt, tls.key" in text
         assert "No recent events." in text
 

@@ -66,7 +66,7 @@ async def test_command_palette_offers_the_screens_own_keys(app: HomelabApp) -> N
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen.query_one("#filter").has_focus
+        assert app.screen.query_one("#filter Input").has_focus
 
 
 async def test_help_lists_the_screen_keys_and_the_global_ones(app: HomelabApp) -> None:
@@ -131,3 +131,10 @@ async def test_overview_starts_on_the_most_severe_area(app: HomelabApp) -> None:
         await settle(pilot)
         assert app.screen.query_one(DashboardTable).highlighted_key == "namespaces"
         assert "Namespaces · 2 findings" in screen_text(app)
+
+
+async def test_title_falls_back_to_the_context_the_kubeconfig_chose(app: HomelabApp) -> None:
+    app.services.context = ""  # no --context given: the cluster snapshot names it
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.title == "homelab-tui · demo"

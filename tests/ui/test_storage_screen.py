@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
+from homelab_tui.config import Settings
+from homelab_tui.model.quantity import format_bytes
 from homelab_tui.model.snapshot import Snapshot
+from homelab_tui.model.storage import pvc_rows
 from homelab_tui.ui.screens.storage import LOCAL_NOTE, StorageScreen
 from homelab_tui.ui.widgets.table import DashboardTable
 from tests.ui.conftest import screen_text, settle
@@ -17,17 +20,20 @@ def line_with(text: str, needle: str) -> str:
 
 
 async def test_the_fullest_pvc_comes_first_with_its_bar_and_verdict() -> None:
-    app = app_for()
+    state = demo_state()
+    fullest = pvc_rows(state.cluster.data, state.metrics.data, Settings())[0]
+    assert fullest.percent is not None and fullest.percent > 90  # the demo's planted PVC
+    app = app_for(state)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         await pilot.press("4")
         await settle(pilot)
         assert isinstance(app.screen, StorageScreen)
-        assert app.screen.query_one("#pvcs", DashboardTable).row_keys[0] == "monitoring/prometheus-db-prometheus-server-0"
-        row = line_with(screen_text(app), "prometheus-db")
-        assert "▲ warn" in row and "93 %" in row and "46.5 GiB / 50.0 GiB" in row and "█████████░" in row
-        percent = float(row.split(" %")[0].split()[-1])
-        assert percent > 90
+        assert app.screen.query_one("#pvcs", DashboardTable).row_keys[0] == f"{fullest.namespace}/{fullest.name}"
+        row = screen_text(app).splitlines()[2]
+        used = f"{format_bytes(fullest.used_bytes)} / {format_bytes(fullest.capacity_bytes)}"
+        assert f"{fullest.percent:.0f} %" in row and used in row and "█████████" in row
+        assert ("▲ warn" if fullest.percent < 95 else "✖ fail") in row
 
 
 async def test_local_path_usage_is_not_reported_never_zero() -> None:
@@ -78,3 +84,20 @@ async def test_prometheus_errors_are_shown_and_usage_is_not_invented() -> None:
         assert "prometheus: failing for 12 s: prometheus: HTTP 503" in text
         row = line_with(text, "prometheus-db")
         assert "%" not in row and "█" not in row
+
+
+async def test_days_until_full_from_the_growth() -> None:
+    state = demo_state()
+    metrics = state.metrics.data
+    volumes = dict(metrics.volumes)
+    old = volumes[("apps", "n8n-data")]
+    volumes[("apps", "n8n-data")] = dataclasses.replace(old, days_until_full=3.2)
+    state = dataclasses.replace(state, metrics=dataclasses.replace(
+        state.metrics, data=dataclasses.replace(metrics, volumes=volumes)))
+    app = app_for(state)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        row = line_with(screen_text(app), "n8n-data")
+        assert "3.2 d" in row and "▲ warn" in row

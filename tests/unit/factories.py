@@ -292,8 +292,8 @@ def cluster(*objs: dict, **kwargs: Any) -> ClusterState:
         grouped.setdefault(key_of(o), []).append(copy.deepcopy(o))
 
     def sort_key(o: dict) -> tuple[str, str]:
-        md = o.get("metadata") or {}
-        return (md.get("namespace") or "", md.get("name") or "")
+        md = o.get("metadata") if isinstance(o.get("metadata"), dict) else {}
+        return (str(md.get("namespace") or ""), str(md.get("name") or ""))
 
     objects = {k: tuple(sorted(v, key=sort_key)) for k, v in grouped.items()}
     kwargs.setdefault("synced", frozenset(s.key for s in WATCHED))

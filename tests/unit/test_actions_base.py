@@ -91,6 +91,8 @@ class Boom(Action):
         progress("line one\nline two")
         if plan.details.get("fail"):
             raise ActionError("it broke")
+        if plan.details.get("bug"):
+            raise KeyError("planted-detail")
         return Outcome(True, "ok", "boomed", details={"after": 1})
 
 
@@ -116,6 +118,14 @@ def test_a_failure_is_an_outcome_and_is_audited(tmp_path):
     outcome = Boom().execute(ctx, plan, progress=broken_progress)
     assert not outcome.ok and outcome.status == "failed" and outcome.message == "it broke"
     assert [e["outcome"] for e in ctx.audit.read()] == ["failed"]
+
+
+def test_a_bug_is_one_audited_line_without_the_exception_text(tmp_path):
+    ctx = _ctx(tmp_path, read_only=False)
+    plan = Plan("boom", Target("Thing", "ns", "t"), "Boom", ("x",), details={"bug": True})
+    outcome = Boom().execute(ctx, plan)
+    assert not outcome.ok and outcome.message == "Boom Thing ns/t: internal error (KeyError)"
+    assert "planted-detail" not in ctx.audit.path.read_text()
 
 
 def test_plan_errors_are_one_line_action_errors(tmp_path):

@@ -8,9 +8,11 @@ import pytest
 
 from homelab_tui.actions.base import ActionError
 from homelab_tui.actions.certs import MESSAGE, REASON, issuing_conditions, renewal_state
-from homelab_tui.actions.gpu_state import PendingSwitch, pending_from_annotations, preflight_problems, switch_steps
+from homelab_tui.actions.gpu_state import ANNOTATION, PendingSwitch, pending_from_annotations, pending_in, \
+    preflight_problems, switch_steps
 from homelab_tui.actions.rollout import RESTARTED_AT, restart_patch, rollout_status
 from homelab_tui.config import GpuSettings
+from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.gpu import GpuDeployment, GpuPod, GpuStatus
 from homelab_tui.model.health import State
 
@@ -56,6 +58,14 @@ def test_record_round_trip_and_malformed_records():
                                       {"homelab-tui/gpu-mode-switch": newer.to_json()},
                                       {"homelab-tui/gpu-mode-switch": "garbage"}])
     assert found == newer
+
+
+def test_pending_switch_from_the_watch_cache():
+    record = PendingSwitch("ml", "r1", "2027-01-15T08:00:00Z", "tom")
+    dep = {"metadata": {"name": "vllm-r1", "namespace": "ml", "annotations": {ANNOTATION: record.to_json()}}}
+    other = {"metadata": {"name": "vllm-r1", "namespace": "apps", "annotations": {ANNOTATION: "{}"}}}
+    assert pending_in(ClusterState(objects={"deployments": (dep, other)}), GPU) == record
+    assert pending_in(ClusterState(objects={"deployments": (other,)}), GPU) is None
 
 
 def test_preflight_refuses_a_not_ready_node_a_missing_target_and_a_foreign_gpu_pod():
@@ -149,3 +159,14 @@ def test_renewal_state_follows_to_a_new_not_after_or_reports_failure():
         renewal_state(_cert(READY, failed), "2027-02-01T00:00:00Z", started)
     with pytest.raises(ActionError, match="renewal failed"):
         renewal_state(_cert(READY, failure="2027-01-15T08:00:05Z"), "2027-02-01T00:00:00Z", started)
+
+
+def test_resume_offers_for_a_half_done_switch():
+    from homelab_tui.actions.gpu_mode import resume_offers
+    from homelab_tui.config import Settings
+
+    offers = resume_offers(PendingSwitch("ml", "r1", "2027-01-15T08:00:00Z"), Settings())
+    assert [(f.key, f.action, dict(f.params)) for f in offers] == [
+        ("rollback", "gpu-mode", {"mode": "ml"}), ("retry", "gpu-mode", {"mode": "r1"})]
+    assert resume_offers(None, Settings()) == ()
+    assert [f.key for f in resume_offers(PendingSwitch("turbo", "r1", ""), Settings())] == ["retry"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import pickle
 
@@ -38,6 +39,7 @@ def test_secret_value_never_shows_itself():
     assert v.reveal() == PLANTED
     with pytest.raises(TypeError):
         pickle.dumps(v)
+    assert copy.deepcopy({"v": v})["v"] is v
     with pytest.raises(AttributeError):
         v._value = "other"  # type: ignore[misc]
 

@@ -121,6 +121,12 @@ def test_statefulset_scales_in_order(world):
     assert names[0] == names[1] == ["loki-0", "loki-1"]  # loki-2 waits until loki-1 is Ready
     assert names[2] == ["loki-0", "loki-1", "loki-2"]
     assert store.get("statefulsets", "monitoring", "loki")["status"]["readyReplicas"] == 3
+    claim = store.get("persistentvolumeclaims", "monitoring", "storage-loki-2")
+    assert claim["status"]["phase"] == "Bound" and claim["spec"]["resources"]["requests"]["storage"] == "50Gi"
+    assert store.get("persistentvolumes", None, claim["spec"]["volumeName"])["spec"]["claimRef"]["name"] == claim[
+        "metadata"]["name"]
+    loki2 = next(p for p in pods(store, "monitoring", "loki-logs") if p["metadata"]["name"] == "loki-2")
+    assert {"name": "storage", "persistentVolumeClaim": {"claimName": "storage-loki-2"}} in loki2["spec"]["volumes"]
 
 
 def test_certificate_renewal_and_acme_failure(world):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit.factories import DAY, NOW, cluster, deployment, exposed, namespace, node, pod, pvc
+from tests.unit.factories import DAY, NOW, cluster, deployment, exposed, ingressroute, namespace, node, pod, pvc
 
 from homelab_tui.config import HOMELAB_NAMESPACES, Settings
 from homelab_tui.model.health import State
@@ -107,3 +107,13 @@ def test_resolve_areas():
     assert resolve_areas(["tiers", " GPU "]) == ("gpu", "inference")
     with pytest.raises(ValueError, match="unknown area 'bogus'"):
         resolve_areas(["bogus"])
+
+
+def test_conventions_area_on_request_only():
+    st = _state(_healthy_cluster(ingressroute("n8n-plain", entry_points=("web",), tls_secret=None)))
+    assert "conventions" not in _by_area(build_overview(st, S, NOW))
+    conv = build_overview(st, S, NOW, areas=["nodes", "conventions"])
+    assert [a.area for a in conv] == ["nodes", "conventions"]
+    assert conv[1].state is State.FAIL and "[17]" in conv[1].reason
+    clean = build_overview(_state(_healthy_cluster()), S, NOW, areas=["rules"])[0]
+    assert clean.state is State.OK and clean.reason == "18 rules, no violations", clean.reason

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import random
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -20,16 +21,17 @@ from homelab_tui.model.inference import build_inference
 from homelab_tui.model.metrics import AliasHealth, LiteLLMData, MetricsData, TierHealth, VolumeStats
 from homelab_tui.model.namespaces import namespace_detail, summarize_namespaces
 from homelab_tui.model.nodes import summarize_nodes
+from homelab_tui.model.objects import as_list, spec_of
 from homelab_tui.model.overview import AREAS, build_overview
 from homelab_tui.model.quantity import parse_quantity
+from homelab_tui.model.routes import ingress_hosts, route_info
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.model.state import DashboardState
 from homelab_tui.model.storage import pvc_rows, storage_classes
 
 S = Settings()
 GPU = pod_spec([container("vllm", "vllm/vllm-openai", gpu=1)])
-JUNK = st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=6), st.booleans(), st.just([]), st.just({}),
-                 st.just("2027-99-99T00:00:00Z"), st.just("Host(`x`"))
+JUNK = (None, 3, -1, 1.5, "", "x", True, [], {}, [None], {"a": None}, "2027-99-99T00:00:00Z", "Host(`x`")
 
 
 def base_objects() -> list[dict]:
@@ -51,22 +53,22 @@ def base_objects() -> list[dict]:
     ]
 
 
-def mutilate(value: Any, draw, depth: int = 0) -> Any:
-    """Randomly drop keys, null them, or replace them with junk, at every level."""
+def mutilate(value: Any, rng: random.Random, depth: int = 0) -> Any:
+    """Randomly keep, drop, null or replace with junk every key, at every level (kind/apiVersion stay)."""
     if isinstance(value, dict):
         out = {}
         for k, v in value.items():
             if depth == 0 and k in ("kind", "apiVersion"):
                 out[k] = v
                 continue
-            action = draw(st.sampled_from(("keep", "keep", "keep", "recurse", "recurse", "drop", "null", "junk")))
+            action = rng.choice(("keep", "keep", "keep", "recurse", "recurse", "drop", "null", "junk"))
             if action == "drop":
                 continue
-            out[k] = {"keep": lambda: v, "recurse": lambda: mutilate(v, draw, depth + 1), "null": lambda: None,
-                      "junk": lambda: draw(JUNK)}[action]()
+            out[k] = (v if action == "keep" else mutilate(v, rng, depth + 1) if action == "recurse"
+                      else None if action == "null" else rng.choice(JUNK))
         return out
     if isinstance(value, list):
-        return [mutilate(v, draw, depth + 1) for v in value]
+        return [mutilate(v, rng, depth + 1) for v in value]
     return value
 
 
@@ -80,14 +82,15 @@ METRICS = MetricsData(volumes={("apps", "n8n-data"): VolumeStats("apps", "n8n-da
 LLM = LiteLLMData(alive=True, ready=True, health_checked_at=NOW - 60,
                   aliases={"vllm-qwen": AliasHealth("vllm-qwen", TierHealth.UNHEALTHY, "down")})
 
-PROFILE = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+PROFILE = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                           HealthCheck.data_too_large])
 
 
 @PROFILE
-@given(st.data())
-def test_mutilated_objects_never_raise_and_verdicts_stay_states(data):
-    objs = [mutilate(o, data.draw) for o in base_objects()]
+@given(st.integers(0, 2 ** 32))
+def test_mutilated_objects_never_raise_and_verdicts_stay_states(seed):
+    rng = random.Random(seed)  # a seed, not hundreds of draws: a failure shrinks at once
+    objs = [mutilate(o, rng) for o in base_objects()]
     c = cluster(*objs)
     frozen = copy.deepcopy(c.objects)
 
@@ -117,9 +120,14 @@ def test_mutilated_objects_never_raise_and_verdicts_stay_states(data):
     assert by["certificates"].state is worst(r.state for r in rows)
     assert by["storage"].state is worst(r.state for r in pvcs)
     assert by["gpu"].state is gpu.state and by["inference"].state is inference.state
-    # urgency order of the joins
+    # the joins: urgency order, and every row's host comes from a route, an Ingress or a Certificate
     ranks = [r.state.rank for r in rows]
     assert ranks == sorted(ranks, reverse=True)
+    hosts = {h for o in c.ingressroutes() for h in route_info(o).hosts}
+    hosts |= {h for o in c.get("ingresses") for h in ingress_hosts(o)}
+    hosts |= {str(d).lower() for o in c.get("certificates") for d in as_list(spec_of(o).get("dnsNames"))}
+    assert all(r.host in hosts or r.host == "" for r in rows)
+    assert all(r.certificate == "" or r.certificate.count("/") == 1 for r in rows)
     assert c.objects == frozen  # nothing mutated
 
 

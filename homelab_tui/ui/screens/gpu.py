@@ -105,6 +105,8 @@ class GpuScreen(DashboardScreen):
     SCREEN_TITLE = "GPU"
     SOURCES = ("cluster", "gpu")
     CSS_PATH = stylesheet("gpu.tcss")
+    #: no table here: the scrolling body takes the keys (arrows, page up/down) at 80x24
+    AUTO_FOCUS = "#gpu-body"
 
     def __init__(self) -> None:
         super().__init__(id="gpu")

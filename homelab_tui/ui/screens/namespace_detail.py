@@ -25,7 +25,7 @@ COLUMNS = (
     Col("kind", "Kind", 6),
     Col("name", "Name", 20, flex=True),
     Col("ready", "Ready", 5),
-    Col("status", "Status", 14),
+    Col("status", "Status", 16),
     Col("restarts", "Restarts", 8),
     Col("age", "Age", 6, drop=2),
     Col("node", "Node", 14, drop=1),

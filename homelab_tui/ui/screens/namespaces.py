@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from homelab_tui.model.namespaces import NamespaceSummary, summarize_namespaces
 from homelab_tui.model.state import DashboardState
@@ -13,7 +13,7 @@ from homelab_tui.ui.screens.base import DashboardScreen
 from homelab_tui.ui.screens.namespace_detail import NamespaceDetailScreen
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import BADGE_WIDTH, badge, state_style
-from homelab_tui.ui.widgets.filter import FilterInput
+from homelab_tui.ui.widgets.filter import FilterBar
 from homelab_tui.ui.widgets.findings import FindingsPanel
 from homelab_tui.ui.widgets.table import Col, DashboardTable
 
@@ -85,7 +85,7 @@ class NamespacesScreen(DashboardScreen):
         self._summaries: tuple[NamespaceSummary, ...] = ()
 
     def compose_body(self) -> ComposeResult:
-        yield FilterInput(placeholder="filter namespaces by name, purpose or problem", id="filter")
+        yield FilterBar(placeholder="name, purpose or problem", id="filter")
         yield DashboardTable(COLUMNS, id="namespace-table")
         yield FindingsPanel(id="namespace-findings")
 
@@ -96,7 +96,7 @@ class NamespacesScreen(DashboardScreen):
 
     @property
     def visible(self) -> list[NamespaceSummary]:
-        needle = self.query_one(FilterInput).value.strip()
+        needle = self.query_one(FilterBar).value.strip()
         return [s for s in self._summaries if matches(s, needle)]
 
     def _show_rows(self) -> None:
@@ -115,15 +115,10 @@ class NamespacesScreen(DashboardScreen):
         panel.show(f"{summary.name} · {count} finding{'s' if count != 1 else ''}", summary.findings,
                    empty=f"{summary.name}: all workloads ready, no problems.")
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
+    def on_filter_bar_changed(self, _: FilterBar.Changed) -> None:
         self._show_rows()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.query_one(DashboardTable).focus()
-
-    def on_filter_input_cleared(self, _: FilterInput.Cleared) -> None:
+    def on_filter_bar_done(self, _: FilterBar.Done) -> None:
         self.query_one(DashboardTable).focus()
 
     def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
@@ -133,10 +128,10 @@ class NamespacesScreen(DashboardScreen):
         self.action_open_namespace()
 
     def action_filter(self) -> None:
-        self.query_one(FilterInput).open()
+        self.query_one(FilterBar).open()
 
     def action_clear_filter(self) -> None:
-        self.query_one(FilterInput).action_clear_filter()
+        self.query_one(FilterBar).action_clear_filter()
 
     def action_open_namespace(self) -> None:
         key = self.query_one(DashboardTable).highlighted_key

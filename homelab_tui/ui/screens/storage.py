@@ -22,15 +22,15 @@ BAR_WIDTH = 10
 
 PVC_COLUMNS = (
     Col("state", "State", BADGE_WIDTH),
-    Col("namespace", "Namespace", 10, drop=3),
+    Col("namespace", "Namespace", 10, drop=4),
     Col("name", "PVC", 16, flex=True),
-    Col("class", "Class", 10, drop=4),
-    Col("requested", "Request", 7, drop=5),
+    Col("class", "Class", 10, drop=6),
+    Col("requested", "Request", 7, drop=7),
     Col("used", "Used / capacity", 19, drop=2),
-    Col("bar", "Usage", BAR_WIDTH, drop=6),
+    Col("bar", "Usage", BAR_WIDTH, drop=5),
     Col("percent", "Used %", 12),
-    Col("phase", "Phase", 7, drop=7),
-    Col("node", "Node", 13, drop=8),
+    Col("phase", "Phase", 7, drop=8),
+    Col("node", "Node", 13, drop=3),
     Col("full", "Full in", 7, drop=1),
     Col("note", "Note", 14, flex=True, drop=9),
 )
@@ -65,9 +65,12 @@ def used_text(row: PvcRow) -> str:
 
 
 def full_text(row: PvcRow) -> str:
-    if row.days_until_full is None:
+    days = row.days_until_full
+    if days is None:
         return "—"
-    return f"{row.days_until_full:.1f} d" if row.days_until_full < 10 else f"{row.days_until_full:.0f} d"
+    if days >= 365:
+        return f"{days / 365:.1f} y"
+    return f"{days:.1f} d" if days < 10 else f"{days:.0f} d"
 
 
 def note_text(row: PvcRow) -> Text:
