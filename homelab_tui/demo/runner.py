@@ -1,5 +1,8 @@
 """The simulated home-lab: real HTTP servers on 127.0.0.1, one asyncio loop in a background thread.
 
+The Kubernetes API speaks TLS with a throw-away CA (kubectl sends a bearer token only over https);
+Prometheus and LiteLLM speak plain http, as in-cluster URLs do.
+
 Used by ``homelab-tui --demo`` (in-process), ``homelab-tui demo-server`` and the tests.
 It writes a kubeconfig and a dashboard config file into its work directory, so a
 stock kubectl, curl or the dashboard itself can talk to it like to the real home-lab.
@@ -55,11 +58,13 @@ class DemoLab:
         self._tasks: list[asyncio.Task] = []
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
+        self.tls: Any = None
 
     # ------------------------------------------------------------------ URLs and files
 
     def url(self, server: str) -> str:
-        return f"http://{HOST}:{self.ports[server]}"
+        scheme = "https" if server == "kubernetes" else "http"
+        return f"{scheme}://{HOST}:{self.ports[server]}"
 
     @property
     def kube_url(self) -> str:
@@ -172,6 +177,10 @@ class DemoLab:
         from homelab_tui.demo.seed import build_objects
         from homelab_tui.demo.store import ClusterStore
 
+        from homelab_tui.demo.tls import make_server_tls
+
+        # kubectl sends bearer tokens only over TLS, as a real K3s API server speaks it
+        self.tls = make_server_tls(HOST)
         self.store = ClusterStore(build_objects(self.now, scale=self.scale))
         apps = {
             "kubernetes": kube_api.create_app(self.store, self.faults["kubernetes"], self.token),
@@ -182,13 +191,16 @@ class DemoLab:
         for name, app in apps.items():
             runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
             await runner.setup()
-            site = web.TCPSite(runner, HOST, 0, reuse_address=True)
+            site = web.TCPSite(runner, HOST, 0, reuse_address=True, ssl_context=self._ssl(name))
             await site.start()
             self._runners[name] = runner
             self._sites[name] = site
             self.ports[name] = runner.addresses[0][1]
         if self.life_enabled:
             self._tasks.append(asyncio.get_running_loop().create_task(Life(self.store, step=self.step).run()))
+
+    def _ssl(self, server: str):
+        return self.tls.context if server == "kubernetes" else None
 
     async def _shutdown(self) -> None:
         for task in self._tasks:
@@ -209,7 +221,7 @@ class DemoLab:
             for conn in list(getattr(runner.server, "connections", []) or []):
                 conn.force_close()
         elif server not in self._sites:
-            site = web.TCPSite(runner, HOST, self.ports[server], reuse_address=True)
+            site = web.TCPSite(runner, HOST, self.ports[server], reuse_address=True, ssl_context=self._ssl(server))
             await site.start()
             self._sites[server] = site
 
@@ -218,7 +230,8 @@ class DemoLab:
     def _write_files(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         _write_private(self.key_file, self.litellm_key + "\n")
-        _write_private(self.kubeconfig_path, KUBECONFIG_TEMPLATE.format(server=self.kube_url, token=self.token))
+        _write_private(self.kubeconfig_path, KUBECONFIG_TEMPLATE.format(
+            server=self.kube_url, token=self.token, ca=self.tls.certificate_authority_data))
         self.config_path.write_text(CONFIG_TEMPLATE.format(
             prometheus=self.prometheus_url, litellm=self.litellm_url, key_file=self.key_file), encoding="utf-8")
 
@@ -236,6 +249,7 @@ clusters:
 - name: homelab-demo
   cluster:
     server: {server}
+    certificate-authority-data: {ca}
 contexts:
 - name: homelab-demo
   context:

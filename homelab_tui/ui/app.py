@@ -113,7 +113,12 @@ class HomelabApp(App[None]):
     # ------------------------------------------------------------------ navigation
 
     def action_show_screen(self, mode: str) -> None:
-        self.switch_mode(mode)
+        """Switch to a screen; its own key on a drill-down of it goes back to the screen itself."""
+        if mode == self.current_mode:
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+        else:
+            self.switch_mode(mode)
 
     def open_area(self, area: str, title: str) -> None:
         """Show the screen that details an Overview area, or say there is none."""

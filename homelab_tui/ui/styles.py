@@ -19,7 +19,8 @@ def styles_dir() -> Path:
     checkout = Path(homelab_tui.__file__).resolve().parent.parent / "styles"
     if (checkout / "base.tcss").is_file():
         return checkout
-    return Path(str(importlib.resources.files("homelab_tui.styles")))
+    # a data directory without __init__.py: files() gives a MultiplexedPath, joinpath() a real path
+    return Path(str(importlib.resources.files("homelab_tui.styles").joinpath("base.tcss"))).parent
 
 
 def stylesheet(name: str) -> Path:

@@ -19,8 +19,10 @@ def _source(lab, **kw) -> KubeSource:
 
 
 def _synced(src: KubeSource) -> bool:
+    """Every resource has finished its first list (or is known to be absent): no list is still under way."""
     snap = src.current()
-    return bool(snap.data and REQUIRED <= snap.data.synced and snap.ok)
+    return bool(snap.data and REQUIRED <= snap.data.synced and snap.ok
+                and set(SPECS) <= set(snap.data.synced) | set(snap.data.absent))
 
 
 def _lists(lab) -> int:

@@ -11,6 +11,7 @@ from homelab_tui.services import StaticClusterSource
 from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
 from homelab_tui.ui.screens.ingress import IngressScreen
 from homelab_tui.ui.widgets.table import DashboardTable
+from homelab_tui.ui.widgets.timefmt import ago_text, day_text, stamp, when_text
 from tests.ui.conftest import screen_text, settle
 from tests.ui.data_screens import app_for, failing, flat
 from tests.ui.demo_state import FIXED, demo_services, demo_state
@@ -124,3 +125,11 @@ async def test_cluster_errors_are_shown_with_the_last_good_rows() -> None:
         text = screen_text(app)
         assert "kubernetes: failing for 12 s: https://127.0.0.1:6443: connection refused" in flat(text)
         assert "openclaw.home" in text
+
+
+def test_time_texts() -> None:
+    assert day_text(-2.4) == "expired 2 d ago" and day_text(2.46) == "2.5 d" and day_text(20.4) == "20 d"
+    assert when_text(None, FIXED) == "—" and when_text(FIXED, FIXED) == "now"
+    assert when_text(FIXED + 3 * 86400, FIXED) == "in 3 d" and when_text(FIXED - 90, FIXED) == "1 min ago"
+    assert ago_text(0.2) == "just now" and ago_text(None) == "never"
+    assert stamp(FIXED, FIXED + 7200) == "2027-01-15 08:00 UTC (2 h ago)"

@@ -86,3 +86,32 @@ async def test_events_that_cannot_be_loaded_are_reported_not_fatal(app: HomelabA
         assert isinstance(app.screen, NamespaceDetailScreen)
         assert "events could not be loaded: 403 Forbidden" in screen_text(app)
         assert any("403 Forbidden" in n.message for n in app._notifications)
+
+
+async def test_the_cursor_stays_on_its_namespace_while_the_filter_narrows(app: HomelabApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(DashboardTable)
+        table.select_key("docs")
+        await settle(pilot)
+        await pilot.press("slash", "d")
+        await settle(pilot)
+        assert table.row_keys == ["data", "docs", "dev"]
+        assert table.highlighted_key == "docs"
+        assert "docs · 2 findings" in screen_text(app)
+
+
+async def test_the_screens_own_key_leaves_the_drill_down(app: HomelabApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, NamespaceDetailScreen)
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, NamespaceDetailScreen)  # each screen keeps its place
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, NamespacesScreen)

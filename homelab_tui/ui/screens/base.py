@@ -1,4 +1,4 @@
-"""What every dashboard screen shares: header, footer, the source-status lines, and re-rendering from the App's state."""
+"""What every dashboard screen shares: header, footer, source-status lines, re-rendering from the App's state."""
 
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ thread worker (``services.kube.list_events`` blocks), and ``e`` reads them again
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Mapping, cast
 
 from rich.console import Group, RenderableType
@@ -26,36 +25,13 @@ from homelab_tui.model.snapshot import format_age, one_line
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import badge, state_style
+from homelab_tui.ui.widgets.timefmt import ago_text, stamp
 
 if TYPE_CHECKING:
     from homelab_tui.ui.app import HomelabApp
 
 #: events shown (the newest)
 MAX_EVENTS = 12
-DAY = 86400.0
-
-
-def day_text(days: float) -> str:
-    """``12 d``, ``2.5 d`` under a week, ``expired 3 d ago``."""
-    if days < 0:
-        return f"expired {-days:.0f} d ago"
-    return f"{days:.1f} d" if days < 7 else f"{days:.0f} d"
-
-
-def when_text(epoch: float | None, now: float) -> str:
-    """``in 20 d`` / ``3 h ago`` / ``—``."""
-    if epoch is None:
-        return "—"
-    delta = epoch - now
-    return f"in {format_age(delta)}" if delta >= 0 else f"{format_age(-delta)} ago"
-
-
-def stamp(epoch: float | None, now: float) -> str:
-    """``2027-01-20 08:00 UTC (in 5 d)``."""
-    if epoch is None:
-        return "—"
-    utc = datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{utc} ({when_text(epoch, now)})"
 
 
 def _facts(d: CertificateDetail, now: float) -> Table:
@@ -95,7 +71,7 @@ def _conditions(d: CertificateDetail, now: float) -> RenderableType:
     for c in d.conditions:
         good = c.status == "True" if c.type == "Ready" else None
         style = "" if good is None else ("green" if good else "bold red")
-        since = "—" if c.last_transition is None else format_age(max(0.0, now - c.last_transition)) + " ago"
+        since = "—" if c.last_transition is None else ago_text(max(0.0, now - c.last_transition))
         table.add_row(c.type, Text(c.status, style=style), c.reason or "—", since, c.message or "")
     return table
 

@@ -30,6 +30,7 @@ from homelab_tui.ui.widgets.badge import BADGE_WIDTH, badge, state_style
 from homelab_tui.ui.widgets.confirm import ConfirmScreen
 from homelab_tui.ui.widgets.findings import finding_line
 from homelab_tui.ui.widgets.table import Col, DashboardTable
+from homelab_tui.ui.widgets.timefmt import ago_text
 
 HEALTH_GROUP = "litellm-full-health"
 PROBE_GROUP = "litellm-probe"
@@ -88,7 +89,7 @@ def answering_line(status: InferenceStatus) -> Text:
 
 def health_line(llm: LiteLLMData | None, now: float, running: bool, interval: float) -> Text:
     checked = None if llm is None or llm.health_checked_at is None else max(0.0, now - llm.health_checked_at)
-    age = "never" if checked is None else f"{format_age(checked)} ago"
+    age = ago_text(checked)
     parts: list[Any] = [("Full /health  ", "bold"), f"{age} · every {format_age(interval)} · ",
                         ("h", "bold"), ": now (calls all models, paid too)"]
     if running:

@@ -13,11 +13,12 @@ from homelab_tui.model.health import Finding, State
 from homelab_tui.model.routes import route_findings
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.screens.base import DashboardScreen
-from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen, day_text, when_text
+from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import BADGE_WIDTH, badge, state_style
 from homelab_tui.ui.widgets.findings import FindingsPanel
 from homelab_tui.ui.widgets.table import Col, DashboardTable
+from homelab_tui.ui.widgets.timefmt import day_text, when_text
 
 COLUMNS = (
     Col("state", "State", BADGE_WIDTH),

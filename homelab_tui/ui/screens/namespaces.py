@@ -40,7 +40,7 @@ def pods_text(summary: NamespaceSummary) -> str:
 
 def problem_text(summary: NamespaceSummary) -> Text:
     if summary.problem is None:
-        return Text("—" if summary.exists or not summary.known else "missing", style="dim")
+        return Text("—", style="dim")
     p = summary.problem
     return Text(f"{p.subject}: {p.reason}", style=state_style(p.state))
 
@@ -91,7 +91,8 @@ class NamespacesScreen(DashboardScreen):
 
     def render_state(self, state: DashboardState, now: float) -> None:
         cluster = state.cluster.data
-        self._summaries = () if cluster is None else summarize_namespaces(cluster, self.homelab.services.settings, now)
+        settings = self.homelab.services.settings
+        self._summaries = () if cluster is None else summarize_namespaces(cluster, settings, now)
         self._show_rows()
 
     @property
@@ -109,7 +110,8 @@ class NamespacesScreen(DashboardScreen):
         panel = self.query_one(FindingsPanel)
         if summary is None:
             loading = self.homelab.state.cluster.data is None
-            panel.show("Findings", (), empty="Waiting for data from Kubernetes…" if loading else "No namespace matches.")
+            panel.show("Findings", (), empty="Waiting for data from Kubernetes…" if loading
+                       else "No namespace matches the filter.")
             return
         count = len(summary.findings)
         panel.show(f"{summary.name} · {count} finding{'s' if count != 1 else ''}", summary.findings,

@@ -116,8 +116,9 @@ class DashboardTable(DataTable, inherit_bindings=False):
                     if value != old[key].get(col.key, ""):
                         self.update_cell(key, col.key, value)
             return
+        keep = self.highlighted_key
         self._rows = rows
-        self._rebuild(keep=self.highlighted_key)
+        self._rebuild(keep=keep)
 
     def set_cell(self, row_key: str, col_key: str, value: Cell) -> None:
         """Change one cell (e.g. an age that ticks); ignored when the row or column is not shown."""
