@@ -21,11 +21,7 @@ from homelab_tui.model.snapshot import Snapshot, format_age
 from homelab_tui.model.state import DashboardState
 from homelab_tui.services import Services
 
-AREAS = ("nodes", "namespaces", "certificates", "storage", "gpu", "inference")
 JSON_VERSION = 1
-
-#: exit-code precedence: a failure beats an unreadable source, which beats a warning
-_PRECEDENCE = {State.OK: 0, State.WARN: 1, State.UNKNOWN: 2, State.FAIL: 3}
 
 
 @dataclass(frozen=True)
@@ -35,35 +31,12 @@ class CheckReport:
     dashboard: DashboardState
     checked_at: float
     context: str
+    #: convention violations when ``--conventions`` was asked for
     conventions: tuple[Any, ...] | None = None
 
     @property
     def exit_code(self) -> int:
         return int(self.state.value)
-
-
-def parse_areas(text: str | None) -> tuple[str, ...]:
-    """``--only certs,storage`` → ("certificates", "storage"). Raises ValueError naming a bad area."""
-    if not text:
-        return AREAS
-    aliases = {"certs": "certificates", "cert": "certificates", "ns": "namespaces", "pvc": "storage",
-               "llm": "inference", "tiers": "inference", "node": "nodes"}
-    out: list[str] = []
-    for raw in text.split(","):
-        name = aliases.get(raw.strip().lower(), raw.strip().lower())
-        if name not in AREAS:
-            raise ValueError(f"unknown area {raw.strip()!r} (known: {', '.join(AREAS)})")
-        if name not in out:
-            out.append(name)
-    return tuple(out)
-
-
-def overall(states: Sequence[State]) -> State:
-    result = State.OK
-    for s in states:
-        if _PRECEDENCE[s] > _PRECEDENCE[result]:
-            result = s
-    return result
 
 
 def gather(services: Services, wait: float) -> DashboardState:
@@ -95,28 +68,24 @@ def _kube_settled(snap: Snapshot) -> bool:
     return required <= done and optional_done
 
 
-def run_check(services: Services, *, areas: Sequence[str] = AREAS, conventions: bool = False,
+def run_check(services: Services, *, areas: Sequence[str] | None = None, conventions: bool = False,
               wait: float | None = None, now: float | None = None) -> CheckReport:
-    from homelab_tui.model.overview import build_overview
+    """Read every source once (bounded) and judge the areas exactly as the Overview does."""
+    from homelab_tui.model.conventions import check_conventions
+    from homelab_tui.model.overview import AREAS, build_overview, overall_state
 
     settings: Settings = services.settings
     timeout = wait if wait is not None else settings.kubernetes.timeout + 2.0
     state = gather(services, timeout)
     now = time.time() if now is None else now
-    rows = tuple(a for a in build_overview(state, settings, now) if a.area in areas)
+    selected = tuple(areas or AREAS) + (("conventions",) if conventions else ())
+    rows = build_overview(state, settings, now, areas=selected)
     violations = None
     if conventions:
-        from homelab_tui.model.conventions import check_conventions
-
-        cluster = state.cluster.data
+        cluster = state.cluster.data if state.cluster.has_data else None
         violations = tuple(check_conventions(cluster, settings)) if cluster is not None else ()
-    states = [a.state for a in rows]
-    if conventions and state.cluster.data is None:
-        states.append(State.UNKNOWN)
-    elif violations:
-        states.append(max((v.state for v in violations), key=lambda s: _PRECEDENCE[s]))
-    return CheckReport(overall(states), rows, state, now, services.context or
-                       (state.cluster.data.context if state.cluster.data else ""), violations)
+    context = services.context or (state.cluster.data.context if state.cluster.data else "")
+    return CheckReport(overall_state(rows), rows, state, now, context, violations)
 
 
 # ------------------------------------------------------------------------------ rendering

@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_flags(check, suppress=True)
     check.add_argument("--json", action="store_true", help="print one JSON document (shape in the README)")
     check.add_argument("--only", metavar="AREAS",
-                       help="comma-separated areas: nodes,namespaces,certificates,storage,gpu,inference")
+                       help="comma-separated areas: nodes,namespaces,certificates,storage,gpu,inference,conventions")
     check.add_argument("--conventions", action="store_true", help="also check the home-lab's conventions")
     check.add_argument("--wait", type=float, metavar="SECONDS",
                        help="longest wait for the Kubernetes caches (default: kubernetes.timeout + 2)")
@@ -169,11 +169,12 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from homelab_tui.check import parse_areas, render_json, render_table, run_check
+    from homelab_tui.check import render_json, render_table, run_check
+    from homelab_tui.model.overview import resolve_areas
     from homelab_tui.services import build_services, demo_services
 
     try:
-        areas = parse_areas(args.only)
+        areas = resolve_areas([args.only]) if args.only else None
     except ValueError as exc:
         raise ConfigError(f"--only: {exc}") from None
     settings = _load_settings(args)

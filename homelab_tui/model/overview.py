@@ -200,6 +200,17 @@ def build_overview(state: DashboardState, settings: Settings, now: float,
     return tuple(build_area(a, state, settings, now) for a in selected)
 
 
+#: ``check``'s precedence: a failure beats an unreadable source, which beats a warning
+_CHECK_PRECEDENCE = {State.OK: 0, State.WARN: 1, State.UNKNOWN: 2, State.FAIL: 3}
+
+
 def overall_state(rows: Iterable[AreaStatus]) -> State:
-    """The exit state for ``check``: the worst area (OK when none)."""
-    return worst(r.state for r in rows)
+    """The exit state for ``check`` (OK when there are no rows).
+
+    CRITICAL wins; then UNKNOWN, because a source that cannot be read may hide anything; then WARNING.
+    """
+    result = State.OK
+    for r in rows:
+        if _CHECK_PRECEDENCE[r.state] > _CHECK_PRECEDENCE[result]:
+            result = r.state
+    return result

@@ -77,10 +77,15 @@ def freshness_text(snap: Snapshot, now: float | None = None) -> str:
     """One line saying how fresh a snapshot is and what failed, for panel footers."""
     age = snap.age(now)
     if snap.error is None and age is not None:
-        return f"{snap.source}: updated {format_age(age)} ago"
+        return f"{snap.source}: updated {_ago(age)}"
     if snap.error is None:
         return f"{snap.source}: loading…"
     since = format_age(max(0.0, (time.time() if now is None else now) - (snap.error_since or 0)))
     if age is None:
         return f"{snap.source}: failing for {since}: {snap.error}"
-    return f"{snap.source}: failing for {since}: {snap.error} — showing data from {format_age(age)} ago"
+    return f"{snap.source}: failing for {since}: {snap.error} — showing data from {_ago(age)}"
+
+
+def _ago(seconds: float) -> str:
+    text = format_age(seconds)
+    return text if text == "just now" else f"{text} ago"

@@ -106,8 +106,9 @@ class KubeSource:
                         resp.close()
                     except Exception:  # noqa: BLE001 - best effort on shutdown
                         pass
+        deadline = time.monotonic() + 1.0  # daemon threads: never hold up an exit for long
         for t in self._threads:
-            t.join(timeout=2)
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
         self._threads = []
 
     def drop_watches(self) -> None:

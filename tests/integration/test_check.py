@@ -1,0 +1,104 @@
+"""`homelab-tui check`: the Overview's verdicts headless, with Nagios exit codes and a documented JSON shape."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from homelab_tui.check import render_json, render_table, run_check
+from homelab_tui.config import load_settings
+from homelab_tui.model.health import State
+from homelab_tui.services import build_services
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "homelab_tui", "check", *args], capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL)
+
+
+def services_for(lab):
+    settings = load_settings(lab.config_path, explicit=True)
+    return build_services(settings, kubeconfig=str(lab.kubeconfig_path), read_only=True,
+                          litellm_key=lab.litellm_key)
+
+
+def check(lab, **kw):
+    services = services_for(lab)
+    try:
+        return run_check(services, wait=kw.pop("wait", 10.0), **kw)
+    finally:
+        services.close()
+
+
+def test_json_on_the_failing_demo_is_critical_with_every_area():
+    out = cli("--demo", "--json")
+    assert out.returncode == 2, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["version"] == 1 and doc["state"] == "fail" and doc["exit_code"] == 2
+    assert [a["area"] for a in doc["areas"]] == ["nodes", "namespaces", "certificates", "storage", "gpu",
+                                                 "inference"]
+    for area in doc["areas"]:
+        assert set(area) == {"area", "title", "state", "reason", "age_seconds", "sources", "source_errors",
+                             "findings"}
+        assert area["state"] in {"ok", "warn", "fail", "unknown"}
+    by_area = {a["area"]: a for a in doc["areas"]}
+    assert by_area["certificates"]["state"] == "fail"
+    assert any("openclaw" in f["subject"] for f in by_area["certificates"]["findings"])
+    assert by_area["gpu"]["state"] == "ok" and "ml" in by_area["gpu"]["reason"]
+    assert set(doc["sources"]) == {"kubernetes", "prometheus", "litellm", "nvml"}
+    assert doc["sources"]["kubernetes"]["ok"] is True
+    assert "\x1b[" not in out.stdout  # never touches the terminal beyond printing
+
+
+def test_healthy_areas_exit_zero_with_a_table():
+    out = cli("--demo", "--only", "nodes,gpu")
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].endswith("OK")
+    assert any(line.startswith("OK") and "Nodes" in line for line in lines)
+    assert not any("Certificates" in line for line in lines)
+
+
+def test_warning_only_area_exits_one(lab):
+    report = check(lab, areas=("storage",))
+    assert report.state is State.WARN and report.exit_code == 1
+    assert "share-wide" in report.areas[0].reason
+
+
+def test_api_server_down_is_unknown_within_bounded_time(lab):
+    lab.set_down("kubernetes", True)
+    report = check(lab, wait=3.0)
+    assert report.exit_code == 3
+    assert {a.state for a in report.areas} == {State.UNKNOWN}
+    assert "kubernetes" in render_table(report)
+    doc = json.loads(render_json(report))
+    assert doc["sources"]["kubernetes"]["ok"] is False and doc["sources"]["kubernetes"]["error"]
+
+
+def test_prometheus_down_makes_storage_unknown(lab):
+    lab.set_down("prometheus", True)
+    report = check(lab, areas=("storage",))
+    assert report.state is State.UNKNOWN and report.exit_code == 3
+    assert any("prometheus" in e for e in report.areas[0].source_errors)
+
+
+def test_conventions_are_listed_and_disappear_when_fixed_live(lab):
+    report = check(lab, areas=("nodes",), conventions=True)
+    rules = {(v.rule_id, v.resource) for v in report.conventions}
+    ingress = [r for r in rules if "Ingress" in r[1] and "nginx-proxy" in r[1]]
+    assert ingress, rules
+    doc = json.loads(render_json(report))
+    assert any(v["resource"] == ingress[0][1] for v in doc["conventions"])
+    lab.call(lambda: lab.store.delete("ingresses", "dev", "nginx-proxy"))
+    again = check(lab, areas=("nodes",), conventions=True)
+    assert not [v for v in again.conventions if "nginx-proxy" in v.resource and "Ingress" in v.resource]
+
+
+@pytest.mark.parametrize("args,fragment", [(["--only", "bogus"], "unknown area"),
+                                           (["--config", "/nonexistent.toml"], "does not exist")])
+def test_bad_input_is_unknown(args, fragment):
+    out = cli(*args)
+    assert out.returncode == 3 and fragment in out.stderr and "Traceback" not in out.stderr
