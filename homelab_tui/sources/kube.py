@@ -14,6 +14,7 @@ In the steady state the API server sees only long-lived watch requests, no lists
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from typing import Any, Callable
@@ -99,13 +100,7 @@ class KubeSource:
     def stop(self) -> None:
         self._stop.set()
         self._changed.set()
-        with self._lock:
-            for holders in self._open.values():
-                for resp in holders:
-                    try:
-                        resp.close()
-                    except Exception:  # noqa: BLE001 - best effort on shutdown
-                        pass
+        self.drop_watches()
         deadline = time.monotonic() + 1.0  # daemon threads: never hold up an exit for long
         for t in self._threads:
             t.join(timeout=max(0.0, deadline - time.monotonic()))
@@ -116,10 +111,7 @@ class KubeSource:
         with self._lock:
             for holders in self._open.values():
                 for resp in holders:
-                    try:
-                        resp.close()
-                    except Exception:  # noqa: BLE001
-                        pass
+                    _shutdown_socket(resp)
 
     def api(self) -> KubeApi:
         """The loaded client (loads the kubeconfig on first use; blocking). Raises KubeError."""
@@ -325,6 +317,19 @@ class KubeSource:
             self._set_ok(cache)
             self._mark_changed()
         return new_rv
+
+
+def _shutdown_socket(resp: Any) -> None:
+    """Unblock the thread reading ``resp`` at once: shut the socket down (closing it from another
+    thread can wait for the reader, seconds on a TLS connection)."""
+    sock = getattr(getattr(resp, "connection", None), "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+        else:
+            resp.close()
+    except Exception:  # noqa: BLE001 - already closed
+        pass
 
 
 def _error_text(exc: KubeError) -> str:
