@@ -97,7 +97,8 @@ def _iso(ts: float) -> str:
 
 def _source_json(snap: Snapshot, now: float) -> dict[str, Any]:
     age = snap.age(now)
-    return {"ok": snap.ok, "age_seconds": None if age is None else round(age, 1), "error": snap.error}
+    return {"name": snap.source, "ok": snap.ok, "age_seconds": None if age is None else round(age, 1),
+            "error": snap.error}
 
 
 def to_json(report: CheckReport) -> dict[str, Any]:
@@ -118,7 +119,8 @@ def to_json(report: CheckReport) -> dict[str, Any]:
             }
             for a in report.areas
         ],
-        "sources": {s.source: _source_json(s, now) for s in (d.cluster, d.metrics, d.llm, d.gpu)},
+        "sources": {key: _source_json(snap, now) for key, snap in
+                    (("kubernetes", d.cluster), ("prometheus", d.metrics), ("litellm", d.llm), ("gpu", d.gpu))},
     }
     if report.conventions is not None:
         doc["conventions"] = [_violation_json(v) for v in report.conventions]

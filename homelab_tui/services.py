@@ -52,6 +52,10 @@ class StaticClusterSource:
     def current(self) -> Snapshot[ClusterState]:
         return self._snap
 
+    def replace(self, snapshot: Snapshot[ClusterState]) -> None:
+        """Swap in another snapshot (tests: a cluster that changed)."""
+        self._snap = snapshot
+
     def list_events(self, namespace: str, involved_name: str | None = None) -> list[dict[str, Any]]:
         out = [e for e in self._events if e.get("metadata", {}).get("namespace") == namespace]
         if involved_name:

@@ -159,15 +159,19 @@ class NvmlGpuSource:
         """Why the telemetry comes from Prometheus; empty while NVML is used or not tried yet."""
         return f"{self._reason} — showing DCGM metrics from Prometheus" if self._reason else ""
 
+    #: the snapshot's source name when the data comes from the DCGM exporter (freshness lines say so)
+    FALLBACK_NAME = "gpu (DCGM via prometheus)"
+
     def _from_fallback(self) -> Snapshot[GpuTelemetry]:
+        name = self.FALLBACK_NAME
         if self._fallback is None:
             now = self._clock()
-            return Snapshot(self.name, error=f"{self._reason}; no Prometheus configured",
+            return Snapshot(name, error=f"{self._reason}; no Prometheus configured",
                             error_since=now, attempted_at=now)
         prom = self._fallback.current()
         gpu = prom.data.gpu if prom.data is not None else None
         if gpu is not None:
-            return Snapshot(self.name, data=dataclasses.replace(gpu, note=self.note), fetched_at=prom.fetched_at,
+            return Snapshot(name, data=dataclasses.replace(gpu, note=self.note), fetched_at=prom.fetched_at,
                             error=prom.error, error_since=prom.error_since, attempted_at=prom.attempted_at)
         if prom.error is not None:
             error: str | None = f"{self._reason}; Prometheus: {prom.error}"
@@ -176,7 +180,7 @@ class NvmlGpuSource:
         else:
             error = None  # Prometheus has not answered yet: still loading
         since = prom.error_since if prom.error is not None else prom.attempted_at
-        return Snapshot(self.name, error=error, error_since=since if error else None, attempted_at=prom.attempted_at)
+        return Snapshot(name, error=error, error_since=since if error else None, attempted_at=prom.attempted_at)
 
 
 def make_gpu_source(settings: Settings, prometheus_source: PolledSource[MetricsData] | None) -> NvmlGpuSource:

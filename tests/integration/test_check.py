@@ -48,7 +48,8 @@ def test_json_on_the_failing_demo_is_critical_with_every_area():
     assert by_area["certificates"]["state"] == "fail"
     assert any("openclaw" in f["subject"] for f in by_area["certificates"]["findings"])
     assert by_area["gpu"]["state"] == "ok" and "ml" in by_area["gpu"]["reason"]
-    assert set(doc["sources"]) == {"kubernetes", "prometheus", "litellm", "nvml"}
+    assert set(doc["sources"]) == {"kubernetes", "prometheus", "litellm", "gpu"}
+    assert doc["sources"]["gpu"]["name"] == "gpu (DCGM via prometheus)"  # no GPU here: NVML fell back
     assert doc["sources"]["kubernetes"]["ok"] is True
     assert "\x1b[" not in out.stdout  # never touches the terminal beyond printing
 

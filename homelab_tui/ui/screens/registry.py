@@ -14,6 +14,7 @@ from typing import Callable
 
 from textual.screen import Screen
 
+from homelab_tui.ui.screens.conventions import ConventionsScreen
 from homelab_tui.ui.screens.gpu import GpuScreen
 from homelab_tui.ui.screens.inference import InferenceScreen
 from homelab_tui.ui.screens.ingress import IngressScreen
@@ -51,6 +52,8 @@ SCREENS: tuple[ScreenSpec, ...] = (
                GpuScreen, areas=("gpu",)),
     ScreenSpec("inference", "6", "Inference", "LiteLLM tiers, which one answers now, full /health and a probe",
                InferenceScreen, areas=("inference",)),
+    ScreenSpec("conventions", "8", "Conventions", "The home-lab's own rules checked live: rule, resource, why, fix",
+               ConventionsScreen, areas=("conventions",)),
 )
 
 DEFAULT_MODE = SCREENS[0].mode
