@@ -149,6 +149,7 @@ def demo_services(settings: Settings, *, read_only: bool = False, **lab_options:
         settings,
         prometheus=dataclasses.replace(settings.prometheus, url=lab.prometheus_url),
         litellm=dataclasses.replace(settings.litellm, url=lab.litellm_url, key_file=str(lab.key_file)),
+        ollama=dataclasses.replace(settings.ollama, url=lab.ollama_url),
         source=f"demo ({lab.workdir})",
     )
     services = build_services(demo_settings, kubeconfig=str(lab.kubeconfig_path), read_only=read_only,

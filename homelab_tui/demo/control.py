@@ -5,7 +5,7 @@
     POST /-/control/drop-watches         end every open Kubernetes watch stream
     POST /-/control/reset                clear every fault (servers come back up)
 
-``server`` is one of kubernetes, prometheus, litellm.
+``server`` is one of kubernetes, prometheus, litellm, ollama.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class ServerFaults:
 class Faults:
     """All servers' fault switches."""
 
-    SERVERS = ("kubernetes", "prometheus", "litellm")
+    SERVERS = ("kubernetes", "prometheus", "litellm", "ollama")
 
     def __init__(self) -> None:
         self.servers: dict[str, ServerFaults] = {n: ServerFaults(n) for n in self.SERVERS}

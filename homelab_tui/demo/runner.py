@@ -30,7 +30,7 @@ from homelab_tui.demo.faults import Faults
 T = TypeVar("T")
 
 HOST = "127.0.0.1"
-SERVERS = ("kubernetes", "prometheus", "litellm")
+SERVERS = ("kubernetes", "prometheus", "litellm", "ollama")
 
 
 class DemoLab:
@@ -79,6 +79,10 @@ class DemoLab:
         return self.url("litellm")
 
     @property
+    def ollama_url(self) -> str:
+        return self.url("ollama")
+
+    @property
     def control_url(self) -> str:
         return self.url("control")
 
@@ -101,6 +105,7 @@ class DemoLab:
             "config": str(self.config_path),
             "prometheus": self.prometheus_url,
             "litellm": self.litellm_url,
+            "ollama": self.ollama_url,
             "control": self.control_url,
         }
 
@@ -172,7 +177,7 @@ class DemoLab:
             loop.close()
 
     async def _startup(self) -> None:
-        from homelab_tui.demo import kube_api, litellm_sim, prometheus_sim
+        from homelab_tui.demo import kube_api, litellm_sim, ollama_sim, prometheus_sim
         from homelab_tui.demo.life import Life
         from homelab_tui.demo.seed import build_objects
         from homelab_tui.demo.store import ClusterStore
@@ -186,6 +191,7 @@ class DemoLab:
             "kubernetes": kube_api.create_app(self.store, self.faults["kubernetes"], self.token),
             "prometheus": prometheus_sim.create_app(self.store, self.faults["prometheus"], self.clock),
             "litellm": litellm_sim.create_app(self.store, self.faults["litellm"], self.litellm_key),
+            "ollama": ollama_sim.create_app(self.store, self.faults["ollama"], self.clock),
             "control": create_control_app(self),
         }
         for name, app in apps.items():
@@ -233,7 +239,8 @@ class DemoLab:
         _write_private(self.kubeconfig_path, KUBECONFIG_TEMPLATE.format(
             server=self.kube_url, token=self.token, ca=self.tls.certificate_authority_data))
         self.config_path.write_text(CONFIG_TEMPLATE.format(
-            prometheus=self.prometheus_url, litellm=self.litellm_url, key_file=self.key_file), encoding="utf-8")
+            prometheus=self.prometheus_url, litellm=self.litellm_url, key_file=self.key_file, ollama=self.ollama_url),
+            encoding="utf-8")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -270,4 +277,7 @@ url = "{prometheus}"
 [litellm]
 url = "{litellm}"
 key_file = "{key_file}"
+
+[ollama]
+url = "{ollama}"
 """

@@ -82,6 +82,17 @@ class AliasHealth:
 
 
 @dataclass(frozen=True)
+class OllamaModel:
+    """One model Ollama holds in memory (``/api/ps``)."""
+
+    name: str
+    size_bytes: float | None = None
+    vram_bytes: float | None = None
+    #: RFC 3339 time Ollama unloads it if idle
+    expires_at: str = ""
+
+
+@dataclass(frozen=True)
 class LiteLLMData:
     alive: bool = False
     ready: bool = False
@@ -94,6 +105,10 @@ class LiteLLMData:
     health_error: str = ""
     #: aliases LiteLLM knows (from /v1/models), empty when unknown
     models: tuple[str, ...] = ()
+    #: Ollama's loaded models (``/api/ps``) when ``ollama.url`` is configured; None = not configured
+    ollama_models: tuple[OllamaModel, ...] | None = None
+    #: why Ollama could not be read (empty when it answered or is not configured)
+    ollama_error: str = ""
 
 
 @dataclass(frozen=True)

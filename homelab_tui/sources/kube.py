@@ -151,7 +151,9 @@ class KubeSource:
             return Snapshot(self.name, attempted_at=now)
         error = _summarise(failing, len(required))
         if failing:
-            fetched = min(last_oks) if last_oks else None
+            # resources that never loaded (e.g. 403 on secrets) leave the others' data shown, as of their last read
+            synced_oks = [c.last_ok for c in caches if c.synced and c.last_ok is not None]
+            fetched = min(last_oks) if last_oks else min(synced_oks, default=None)
             return Snapshot(self.name, data=state if synced_any else None, fetched_at=fetched, error=error,
                             error_since=error_since, attempted_at=now)
         return Snapshot(self.name, data=state, fetched_at=now, attempted_at=now)
@@ -219,6 +221,8 @@ class KubeSource:
                 continue
             except _Gone:
                 rv = None
+                if time.monotonic() - opened < 1.0:
+                    self._stop.wait(self.min_backoff)  # nor may one that answers every watch with 410 at once
                 continue
             except KubeError as exc:
                 if exc.status == 404 and spec.optional:
@@ -234,6 +238,7 @@ class KubeSource:
                     continue
                 if exc.status == 410:
                     rv = None
+                    self._stop.wait(self.min_backoff)
                     continue
                 if exc.status == 0 and exc.reason in ("NoKubeconfig", "BadKubeconfig"):
                     return  # recorded as the api error; nothing to retry until restart
@@ -281,7 +286,8 @@ class KubeSource:
         with self._lock:
             self._open[cache.spec.key] = holder
         try:
-            for line in api.stream_lines(cache.spec.path(), query, read_timeout=timeout + 15, holder=holder):
+            for line in api.stream_lines(cache.spec.path(), query, read_timeout=timeout + 15, holder=holder,
+                                         on_open=lambda: self._watch_opened(cache)):
                 if self._stop.is_set():
                     break
                 rv = self._apply(cache, line, rv)
@@ -289,6 +295,11 @@ class KubeSource:
             with self._lock:
                 self._open.pop(cache.spec.key, None)
         return rv
+
+    def _watch_opened(self, cache: _ResourceCache) -> None:
+        """The API server accepted the watch: the resource is readable again (no need to wait for an event)."""
+        with self._lock:
+            self._set_ok(cache)
 
     def _apply(self, cache: _ResourceCache, line: bytes, rv: str) -> str:
         try:

@@ -17,7 +17,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from homelab_tui.model.snapshot import one_line
 
@@ -122,10 +122,11 @@ class KubeApi:
         return self.request("PATCH", path, body=body, content_type=content_type, **kw)
 
     def stream_lines(self, path: str, query: Sequence[tuple[str, Any]], read_timeout: float,
-                     holder: list | None = None) -> Iterator[bytes]:
+                     holder: list | None = None, on_open: Callable[[], None] | None = None) -> Iterator[bytes]:
         """Stream a watch: yields each newline-delimited JSON line.
 
-        ``holder`` (a list) receives the open response so another thread can close it to stop.
+        ``holder`` (a list) receives the open response so another thread can close it to stop;
+        ``on_open`` is called once the server has accepted the watch (a 2xx answer), before any line.
         """
         resp = self._send("GET", path, query, None, None, (self.timeout, read_timeout))
         raw = resp.response
@@ -134,6 +135,8 @@ class KubeApi:
         try:
             if not 200 <= resp.status < 300:
                 raise _status_from_body(resp.status, raw.data, resp.reason or "error")
+            if on_open is not None:
+                on_open()
             buf = b""
             try:
                 for chunk in raw.stream(65536, decode_content=True):

@@ -22,11 +22,12 @@ from typing import Any, Callable
 import httpx
 
 from homelab_tui.config import Settings
-from homelab_tui.model.metrics import AliasHealth, LiteLLMData, ProbeResult, TierHealth
+from homelab_tui.model.metrics import AliasHealth, LiteLLMData, OllamaModel, ProbeResult, TierHealth
 from homelab_tui.model.snapshot import Snapshot, one_line
 from homelab_tui.sources import litellm_parse as parse
 from homelab_tui.sources.base import SnapshotKeeper, SourceError
 from homelab_tui.sources.http import client_for, describe_transport_error
+from homelab_tui.sources.ollama import OllamaClient
 
 NO_KEY = "no LiteLLM key: set HOMELAB_TUI_LITELLM_KEY or litellm.key_file"
 #: /health waits for every upstream; give it longer than the cheap calls
@@ -68,6 +69,7 @@ class LiteLLMSource:
         self._keeper: SnapshotKeeper[LiteLLMData] = SnapshotKeeper(self.name, clock)
         self._lock = threading.Lock()
         self._last_health_attempt: float | None = None
+        self._ollama = OllamaClient(settings) if settings.ollama.url else None
 
     def __repr__(self) -> str:
         return f"LiteLLMSource({self._settings.litellm.url!r}, key={self._key!r})"
@@ -104,22 +106,36 @@ class LiteLLMSource:
         """Liveliness and readiness; the full ``/health`` too when due or when ``full``."""
         previous = self._keeper.current().data or LiteLLMData(aliases=self._unknown_aliases())
         try:
-            alive, ready, readiness = self._cheap()
+            alive, ready, readiness, live_error = self._cheap()
         except SourceError as exc:
             return self._keeper.failure(exc)
         aliases, checked_at, health_error, models = (
             previous.aliases, previous.health_checked_at, previous.health_error, previous.models)
         if self._health_due(full):
             aliases, checked_at, health_error, models = self._full_health(previous)
-        return self._keeper.success(LiteLLMData(
+        ollama_models, ollama_error = self._ollama_models(previous)
+        snap = self._keeper.success(LiteLLMData(
             alive=alive, ready=ready, readiness=readiness, aliases=aliases, health_checked_at=checked_at,
-            health_error=health_error, models=models))
+            health_error=health_error, models=models, ollama_models=ollama_models, ollama_error=ollama_error))
+        # the proxy answered, but not "alive": the verdict uses the data, the status line names the error
+        return self._keeper.failure(live_error) if live_error else snap
 
     def current(self) -> Snapshot[LiteLLMData]:
         return self._keeper.current()
 
     def close(self) -> None:
         self._client.close()
+        if self._ollama is not None:
+            self._ollama.close()
+
+    def _ollama_models(self, previous: LiteLLMData) -> tuple[tuple[OllamaModel, ...] | None, str]:
+        """Ollama's loaded models when configured; on failure the last known list and the error."""
+        if self._ollama is None:
+            return None, ""
+        try:
+            return self._ollama.loaded_models(), ""
+        except SourceError as exc:
+            return previous.ollama_models, str(exc)
 
     # ------------------------------------------------------------------ on demand
 
@@ -151,8 +167,11 @@ class LiteLLMSource:
 
     # ------------------------------------------------------------------ internals
 
-    def _cheap(self) -> tuple[bool, bool, dict]:
+    def _cheap(self) -> tuple[bool, bool, dict, str]:
+        """(alive, ready, readiness body, the liveliness error or "")."""
         live = self._request("GET", "/health/liveliness")
+        live_error = "" if live.status_code == 200 else (
+            "/health/liveliness: " + parse.error_message(live.status_code, _body(live), self._secrets()))
         ready = self._request("GET", "/health/readiness")
         body = _body(ready)
         if ready.status_code == 200 and isinstance(body, dict):
@@ -163,7 +182,7 @@ class LiteLLMSource:
             readiness = {"status": "unhealthy",
                          "error": parse.error_message(ready.status_code, body, self._secrets())}
         is_ready = ready.status_code == 200 and readiness.get("status") == "healthy"
-        return live.status_code == 200, is_ready, readiness
+        return live.status_code == 200, is_ready, readiness, live_error
 
     def _health_due(self, full: bool) -> bool:
         with self._lock:

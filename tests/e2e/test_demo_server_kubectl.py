@@ -32,11 +32,11 @@ def kubectl(info: dict, *args: str) -> str:
 
 
 def test_json_line_names_every_endpoint(server):
-    assert set(server) == {"kubeconfig", "config", "prometheus", "litellm", "control"}
-    for key in ("prometheus", "litellm", "control"):
+    assert set(server) == {"kubeconfig", "config", "prometheus", "litellm", "ollama", "control"}
+    for key in ("prometheus", "litellm", "ollama", "control"):
         assert server[key].startswith("http://127.0.0.1:")
     with urllib.request.urlopen(server["control"] + "/-/control", timeout=5) as resp:
-        assert set(json.load(resp)) == {"kubernetes", "prometheus", "litellm"}
+        assert set(json.load(resp)) == {"kubernetes", "prometheus", "litellm", "ollama"}
 
 
 def test_get_namespaces_pods_certificates_ingressroutes(server):

@@ -42,10 +42,13 @@ class Fault:
     clear: Step
     #: a fragment of the one-line error the source reports (and the screen shows)
     error: str
-    #: inject before the app starts (no last good data to show)
+    #: inject before the app starts (no last good data to show, unless the fault is partial)
     at_start: bool = False
-    #: the ``check`` exit code under the fault (areas: every area)
-    check_code: int = 3
+
+    @property
+    def partial(self) -> bool:
+        """A 403 on one resource: everything else is shown, and which resource is not."""
+        return "403" in self.id
 
 
 #: faults after which the source reports an error, keeps its last data, and recovers by itself
@@ -58,7 +61,9 @@ FAULTS: tuple[Fault, ...] = (
     Fault("api-malformed-json", "cluster", "kubernetes", _set("kubernetes", malformed=True), _reset("kubernetes"),
           "malformed"),
     Fault("api-403-secrets", "cluster", "kubernetes", _set("kubernetes", status=403, status_path="/secrets"),
-          _reset("kubernetes"), "secrets: 403", check_code=2),
+          _reset("kubernetes"), "secrets: 403"),
+    Fault("api-403-secrets-at-start", "cluster", "kubernetes", _set("kubernetes", status=403, status_path="/secrets"),
+          _reset("kubernetes"), "secrets: 403", at_start=True),
     Fault("api-403-namespaces", "cluster", "kubernetes",
           _set("kubernetes", status=403, status_path="/api/v1/namespaces"), _reset("kubernetes"),
           "namespaces: 403"),

@@ -10,14 +10,18 @@ from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
 from homelab_tui.model.state import DashboardState
+from homelab_tui.ui.actions_runner import ActionKeys
 from homelab_tui.ui.widgets.freshness import SourceStatus
 
 if TYPE_CHECKING:
     from homelab_tui.ui.app import HomelabApp
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(ActionKeys, Screen[None]):
     """A screen that renders the App's :class:`DashboardState`.
+
+    Action keys (``act_binding``) are disabled in read-only mode by :class:`ActionKeys`; a screen
+    with one answers :meth:`ActionKeys.action_request` for its selection.
 
     Subclasses yield their panels from :meth:`compose_body`, draw data in
     :meth:`render_state` (called when the state changed, never for a mere clock

@@ -21,7 +21,8 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from homelab_tui.model.inference import InferenceStatus, TierRow, build_inference
-from homelab_tui.model.metrics import LiteLLMData, MetricsData, ProbeResult, TierHealth
+from homelab_tui.model.metrics import LiteLLMData, MetricsData, OllamaModel, ProbeResult, TierHealth
+from homelab_tui.model.quantity import format_bytes
 from homelab_tui.model.snapshot import Snapshot, format_age, one_line
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.screens.base import DashboardScreen
@@ -97,6 +98,26 @@ def health_line(llm: LiteLLMData | None, now: float, running: bool, interval: fl
     if llm is not None and llm.health_error:
         parts.append((f"  last error: {llm.health_error}", "red"))
     return Text.assemble(*parts)
+
+
+def ollama_line(llm: LiteLLMData | None) -> Text | None:
+    """Ollama's loaded models (``/api/ps``), when ``ollama.url`` is configured."""
+    if llm is None or llm.ollama_models is None and not llm.ollama_error:
+        return None
+    parts: list[Any] = [("Ollama  ", "bold")]
+    models = llm.ollama_models or ()
+    if models:
+        parts.append(", ".join(_ollama_model(m) for m in models) + " loaded")
+    elif llm.ollama_models is not None:
+        parts.append(("no model loaded: the first fallback request loads it (slow)", "yellow"))
+    if llm.ollama_error:
+        parts.append((f"  {llm.ollama_error}", "red"))
+    return Text.assemble(*parts)
+
+
+def _ollama_model(m: OllamaModel) -> str:
+    size = m.vram_bytes if m.vram_bytes else m.size_bytes
+    return m.name + (f" ({format_bytes(size)})" if size else "")
 
 
 def probe_text(result: ProbeResult) -> Text:
@@ -190,6 +211,9 @@ class InferenceScreen(DashboardScreen):
         if self._status is not None:
             lines.append(answering_line(self._status))
         lines.append(health_line(snap.data, now, running, self.homelab.services.settings.litellm.health_interval))
+        ollama = ollama_line(snap.data)
+        if ollama is not None:
+            lines.append(ollama)
         self.query_one("#llm-status", Static).update(Text("\n").join(lines))
 
     def _show_details(self, metrics: MetricsData | None) -> None:

@@ -15,7 +15,10 @@ from homelab_tui.model.namespaces import DetailRow, namespace_detail, summarize_
 from homelab_tui.model.objects import parse_time
 from homelab_tui.model.snapshot import format_age, one_line
 from homelab_tui.model.state import DashboardState
+from homelab_tui.ui.action_types import ActionRequest
+from homelab_tui.ui.actions_runner import act_binding
 from homelab_tui.ui.screens.base import DashboardScreen
+from homelab_tui.ui.action_requests import workload_request
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import BADGE_WIDTH, badge, state_style
 from homelab_tui.ui.widgets.table import Col, DashboardTable
@@ -79,6 +82,8 @@ class NamespaceDetailScreen(DashboardScreen):
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the namespaces", id="detail.back"),
         Binding("e", "reload_events", "Reload events", tooltip="Load the highlighted object's events again",
                 id="detail.events"),
+        act_binding("r", "restart", "Restart", "Rollout restart of the highlighted deployment/statefulset/daemonset"),
+        act_binding("s", "scale", "Scale", "Scale the highlighted deployment/statefulset (count asked)"),
     ]
 
     def __init__(self, namespace: str) -> None:
@@ -119,6 +124,12 @@ class NamespaceDetailScreen(DashboardScreen):
         table = self.query_one(DashboardTable)
         for key, row in self._rows.items():
             table.set_cell(key, "age", detail_cells(row, max(0.0, now - self._built_at))["age"])
+
+    def action_request(self, action_id: str) -> ActionRequest | str:
+        row = self._rows.get(self.query_one(DashboardTable).highlighted_key or "")
+        if row is None:
+            return "select a workload first"
+        return workload_request(action_id, row.kind, self.namespace, row.name, self.homelab.latest.cluster.data)
 
     # ------------------------------------------------------------------ events
 

@@ -20,6 +20,7 @@ from homelab_tui.ui.screens.inference import InferenceScreen
 from homelab_tui.ui.screens.ingress import IngressScreen
 from homelab_tui.ui.screens.namespaces import NamespacesScreen
 from homelab_tui.ui.screens.overview import OverviewScreen
+from homelab_tui.ui.screens.secrets import SecretsScreen
 from homelab_tui.ui.screens.storage import StorageScreen
 
 
@@ -52,6 +53,8 @@ SCREENS: tuple[ScreenSpec, ...] = (
                GpuScreen, areas=("gpu",)),
     ScreenSpec("inference", "6", "Inference", "LiteLLM tiers, which one answers now, full /health and a probe",
                InferenceScreen, areas=("inference",)),
+    ScreenSpec("secrets", "7", "Secrets", "Every secret's keys, sizes and fingerprints (never a value); p patches a key",
+               SecretsScreen),
     ScreenSpec("conventions", "8", "Conventions", "The home-lab's own rules checked live: rule, resource, why, fix",
                ConventionsScreen, areas=("conventions",)),
 )

@@ -1,0 +1,273 @@
+"""The one confirmation modal of every cluster action: ask the inputs, plan, show exactly what changes, y / n.
+
+Phases: ``input`` (the action's inputs: a count, a key, a masked value typed twice, a choice; Enter
+reviews) → ``planning`` (the plan is read in a thread worker) → ``confirm`` (the plan's summary;
+``y`` applies, ``n`` / Escape cancel). A plan that is refused (read-only, paused, pre-flight) is shown
+in red: back to the inputs when there are any, else only Escape is left. A typed secret value is never
+drawn — the masked inputs show dots and the modal shows only the new value's fingerprint.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from homelab_tui.actions.base import Input as ActionInput
+from homelab_tui.actions.base import Plan
+from homelab_tui.actions.secret_value import SecretValue
+from homelab_tui.errors import HomelabError
+from homelab_tui.model.snapshot import one_line
+from homelab_tui.ui.action_types import ActionRequest
+
+Planner = Callable[[dict[str, Any]], Plan]
+PLAN_GROUP = "action-plan"
+#: the id suffix of the second (confirming) masked input
+AGAIN = "-again"
+
+KEYS = {
+    "input": "Enter = review the plan · Esc = cancel",
+    "planning": "reading the cluster… · Esc = cancel",
+    "confirm": "y = apply · n / Esc = cancel",
+    "noop": "nothing to change · Esc = close",
+    "refused": "Esc = close",
+}
+
+
+def plan_text(plan: Plan) -> Text:
+    """The plan's summary: title in bold, changes, warnings in yellow."""
+    lines = plan.summary()
+    out = Text(lines[0], style="bold")
+    for line in lines[1:]:
+        out.append("\n")
+        out.append(line, style="yellow" if line.lstrip().startswith("⚠") else "")
+    if plan.noop:
+        out.append("\nNothing to change.", style="dim")
+    return out
+
+
+def error_text(exc: BaseException, values: dict[str, Any]) -> str:
+    """One line for a failed plan; never a typed value (masked even if a server echoed it)."""
+    text = one_line(str(exc)) if isinstance(exc, HomelabError) and str(exc) else f"internal error ({type(exc).__name__})"
+    for value in values.values():
+        if isinstance(value, SecretValue):
+            text = value.scrub(text)
+    return text
+
+
+class ActionConfirmScreen(ModalScreen[bool]):
+    """Dismisses with True once the user confirmed :attr:`plan` (read it then), False otherwise."""
+
+    DEFAULT_CSS = """
+    ActionConfirmScreen { align: center middle; }
+    ActionConfirmScreen > #action-box {
+        width: 84; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $warning; background: $surface; padding: 0 1;
+    }
+    ActionConfirmScreen .action-label { margin-top: 1; color: $text-muted; }
+    ActionConfirmScreen OptionList { height: auto; max-height: 8; }
+    ActionConfirmScreen #action-plan { margin-top: 1; }
+    ActionConfirmScreen #action-keys { color: $text-muted; margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("y", "answer(True)", "Apply", id="confirm.yes"),
+        Binding("n", "answer(False)", "No", id="confirm.no"),
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
+        Binding("enter", "review", "Review", show=False, id="confirm.review"),
+    ]
+
+    def __init__(self, request: ActionRequest, planner: Planner) -> None:
+        super().__init__(id="action-confirm")
+        self.request = request
+        self.planner = planner
+        self.asked: tuple[ActionInput, ...] = request.asked()
+        self.phase = "input" if self.asked else "planning"
+        #: the confirmed plan (set before dismissing with True)
+        self.plan: Plan | None = None
+        self.values: dict[str, Any] = {}
+        self._message: Text = Text("")
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="action-box") as box:
+            box.border_title = f"{self.request.label} · {self.request.target}"
+            if self.request.hints:
+                yield Static(Text("\n".join(self.request.hints), style="dim"), id="action-hints")
+            for spec in self.asked:
+                yield from self._compose_input(spec)
+            yield Static(id="action-plan")
+            yield Static(id="action-keys")
+
+    def _compose_input(self, spec: ActionInput) -> ComposeResult:
+        default = self.request.defaults.get(spec.name, "")
+        choices = self.request.choices.get(spec.name, tuple((c, c) for c in spec.choices))
+        widget_id = f"in-{spec.name}"
+        yield Label(spec.label, classes="action-label")
+        if spec.kind == "int":
+            yield Input(default, type="integer", id=widget_id)
+        elif spec.kind == "secret":
+            yield Input(password=True, placeholder="new value (hidden)", id=widget_id)
+            yield Input(password=True, placeholder="the same value again", id=widget_id + AGAIN)
+            yield Static(id="fingerprint")
+        elif spec.kind == "choice":
+            options = [Option(label, id=value) for value, label in choices]
+            yield OptionList(*options, id=widget_id)
+        else:
+            suggester = SuggestFromList([v for v, _ in choices], case_sensitive=True) if choices else None
+            yield Input(default, suggester=suggester, id=widget_id)
+
+    def on_mount(self) -> None:
+        for spec in self.asked:
+            if spec.kind == "choice":
+                options = self.query_one(f"#in-{spec.name}", OptionList)
+                default = self.request.defaults.get(spec.name)
+                index = next((i for i in range(options.option_count)
+                              if options.get_option_at_index(i).id == default), 0)
+                options.highlighted = index
+        if self.phase == "planning":
+            self._start_planning()
+        else:
+            self.query_one(f"#in-{self.asked[0].name}").focus()
+        self._show()
+
+    # ------------------------------------------------------------------ inputs
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if any(s.kind == "secret" for s in self.asked) and (event.input.id or "").startswith("in-value"):
+            self._show_fingerprint()
+
+    def _secret_pair(self, spec: ActionInput) -> tuple[str, str]:
+        first = self.query_one(f"#in-{spec.name}", Input).value
+        return first, self.query_one(f"#in-{spec.name}{AGAIN}", Input).value
+
+    def _show_fingerprint(self) -> None:
+        spec = next(s for s in self.asked if s.kind == "secret")
+        first, again = self._secret_pair(spec)
+        line = self.query_one("#fingerprint", Static)
+        if not first and not again:
+            line.update("")
+        elif first != again:
+            line.update(Text("the two values differ" if again else "type it again below", style="yellow"))
+        else:
+            value = SecretValue(first)
+            line.update(Text(f"new value: {value.fingerprint} ({value.size} bytes)", style="green"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; on the last one it reviews the plan."""
+        event.stop()
+        fields = [w for w in self.query("Input, OptionList") if not w.disabled]
+        index = fields.index(event.input) if event.input in fields else -1
+        if 0 <= index < len(fields) - 1:
+            fields[index + 1].focus()
+            return
+        self.action_review()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_review()
+
+    def _collect(self) -> dict[str, Any] | str:
+        """The typed values, or why they cannot be used."""
+        values: dict[str, Any] = dict(self.request.params)
+        for spec in self.asked:
+            if spec.kind == "int":
+                text = self.query_one(f"#in-{spec.name}", Input).value.strip()
+                try:
+                    values[spec.name] = int(text)
+                except ValueError:
+                    return f"{spec.label}: a whole number, please"
+            elif spec.kind == "secret":
+                first, again = self._secret_pair(spec)
+                if first != again:
+                    return "the two values differ: type the same value twice"
+                values[spec.name] = SecretValue(first)
+            elif spec.kind == "choice":
+                options = self.query_one(f"#in-{spec.name}", OptionList)
+                if options.highlighted is None:
+                    return f"{spec.label}: choose one"
+                values[spec.name] = options.get_option_at_index(options.highlighted).id
+            else:
+                values[spec.name] = self.query_one(f"#in-{spec.name}", Input).value.strip()
+        return values
+
+    # ------------------------------------------------------------------ planning
+
+    def action_review(self) -> None:
+        if self.phase != "input":
+            return
+        values = self._collect()
+        if isinstance(values, str):
+            self._message = Text(f"✖ {values}", style="bold red")
+            self._show()
+            return
+        self.values = values
+        self._start_planning()
+
+    def _start_planning(self) -> None:
+        self.phase = "planning"
+        self.plan = None
+        self._message = Text("Reading the cluster to plan the change…", style="dim")
+        self._set_inputs_enabled(False)
+        self._show()
+        values = dict(self.values or self.request.params)
+        self.values = values
+        self.run_worker(lambda: self.planner(values), name=f"plan {self.request.action}", group=PLAN_GROUP,
+                        thread=True, exclusive=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != PLAN_GROUP or self.phase != "planning":
+            return
+        if event.state == WorkerState.SUCCESS:
+            self.plan = event.worker.result
+            self.phase = "noop" if self.plan.noop else "confirm"
+            self._message = plan_text(self.plan)
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            assert error is not None
+            self._message = Text(f"✖ {error_text(error, self.values)}", style="bold red")
+            self.phase = "input" if self.asked else "refused"
+            self._set_inputs_enabled(self.phase == "input")
+        else:
+            return
+        self._show()
+
+    def _set_inputs_enabled(self, enabled: bool) -> None:
+        for widget in self.query("Input, OptionList"):
+            widget.disabled = not enabled
+        if enabled:
+            self.query_one(f"#in-{self.asked[0].name}").focus()
+        else:
+            self.set_focus(None)
+
+    # ------------------------------------------------------------------ answering
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "answer" and parameters and parameters[0] is True:
+            return self.phase == "confirm"
+        if action == "answer":
+            return self.phase != "input"
+        if action == "review":
+            return self.phase == "input"
+        return True
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_answer(self, answer: bool) -> None:
+        if answer and (self.phase != "confirm" or self.plan is None):
+            return
+        self.dismiss(answer)
+
+    def _show(self) -> None:
+        self.query_one("#action-plan", Static).update(self._message)
+        self.query_one("#action-keys", Static).update(KEYS[self.phase])
+        self.refresh_bindings()
