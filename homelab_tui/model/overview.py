@@ -31,7 +31,7 @@ from homelab_tui.model.namespaces import summarize_namespaces
 from homelab_tui.model.nodes import summarize_nodes
 from homelab_tui.model.snapshot import Snapshot, one_line
 from homelab_tui.model.state import DashboardState
-from homelab_tui.model.storage import NO_METRICS, pvc_rows, storage_findings
+from homelab_tui.model.storage import pvc_rows, storage_findings
 
 #: longest reason (characters) of an area row; the findings keep the full text
 REASON_LIMIT = 160
@@ -125,9 +125,7 @@ def _storage(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s:
     pct = [r.percent for r in rows if r.percent is not None]
     ok = f"{len(rows)} PVCs" + (f", fullest {max(pct):.0f} %" if pct else "")
     verdict = _from_findings(storage_findings(rows), ok)
-    # no metrics at all, or a Prometheus that answers but has no volume figure for any PVC
-    unmeasured = m is None or (not pct and any(NO_METRICS in r.flags for r in rows))
-    if unmeasured and rows:
+    if m is None and rows:
         return _Verdict(worst((verdict.state, State.UNKNOWN)),
                         verdict.reason if verdict.state.rank > State.UNKNOWN.rank else "usage unknown (no metrics)",
                         verdict.findings)

@@ -182,3 +182,27 @@ def test_an_unknown_metric_is_an_empty_answer_not_an_error(prometheus):
     finally:
         src.close()
     assert data == {"resultType": "vector", "result": []}
+
+
+@pytest.mark.parametrize("query", q.ALL_QUERIES, ids=lambda query: query.name)
+def test_source_reads_what_the_reference_client_reads(prometheus, query):
+    """prometheus-api-client (the ecosystem's client, ADR-005) as an independent reference for every query."""
+    import datetime as dt
+
+    from prometheus_api_client import PrometheusConnect
+
+    reference = PrometheusConnect(url=prometheus.url, disable_ssl=True, timeout=5)
+    if query.kind == "range":
+        params = q.range_params(T)
+        expected = reference.custom_query_range(
+            query.text, start_time=dt.datetime.fromtimestamp(float(params["start"]), dt.timezone.utc),
+            end_time=dt.datetime.fromtimestamp(float(params["end"]), dt.timezone.utc), step=params["step"])
+    else:
+        expected = reference.custom_query(query.text, params={"time": T})
+    src = _source(prometheus.url)
+    try:
+        got = src.query(query, at=T)["result"]
+    finally:
+        src.close()
+    key = lambda s: sorted(s["metric"].items())  # noqa: E731
+    assert sorted(got, key=key) == sorted(expected, key=key)
