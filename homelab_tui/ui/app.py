@@ -68,9 +68,14 @@ class HomelabApp(App[None]):
 
     def on_mount(self) -> None:
         self.refresh_state()
+        self.set_interval(1.0, self._tick, name="tick")
+        # paint first, then start the sources: their threads (TLS handshakes, the kubernetes client's
+        # import) would otherwise compete with the first frame for the GIL
+        self.call_after_refresh(self._start_sources)
+
+    def _start_sources(self) -> None:
         self.services.kube.start(on_change=self._cluster_updates.notify)
         self._poller.start()
-        self.set_interval(1.0, self._tick, name="tick")
 
     def on_unmount(self) -> None:
         self.services.close()

@@ -9,19 +9,22 @@ the screens to come: 3 Ingress & certificates, 4 Storage, 5 GPU, 6 Inference.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
 from textual.screen import Screen
 
-from homelab_tui.ui.screens.conventions import ConventionsScreen
-from homelab_tui.ui.screens.gpu import GpuScreen
-from homelab_tui.ui.screens.inference import InferenceScreen
-from homelab_tui.ui.screens.ingress import IngressScreen
-from homelab_tui.ui.screens.namespaces import NamespacesScreen
-from homelab_tui.ui.screens.overview import OverviewScreen
-from homelab_tui.ui.screens.secrets import SecretsScreen
-from homelab_tui.ui.screens.storage import StorageScreen
+
+def _lazy(module: str, name: str) -> Callable[[], Screen[None]]:
+    """A screen factory that imports its module on first use: the first paint loads only the Overview."""
+
+    def factory() -> Screen[None]:
+        mod = importlib.import_module(f"homelab_tui.ui.screens.{module}")
+        return getattr(mod, name)()
+
+    factory.__qualname__ = name
+    return factory
 
 
 @dataclass(frozen=True)
@@ -41,22 +44,22 @@ class ScreenSpec:
 
 SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec("overview", "1", "Overview", "Every area at a glance: ok / warn / fail and why",
-               OverviewScreen),
+               _lazy("overview", "OverviewScreen")),
     ScreenSpec("namespaces", "2", "Namespaces", "Workloads, pods, restarts and the worst problem per namespace",
-               NamespacesScreen, areas=("namespaces",)),
+               _lazy("namespaces", "NamespacesScreen"), areas=("namespaces",)),
     ScreenSpec("ingress", "3", "Ingress & TLS",
                "Exposed hosts, their certificates (expiry, Ready, last failure) and route findings",
-               IngressScreen, areas=("certificates",)),
+               _lazy("ingress", "IngressScreen"), areas=("certificates",)),
     ScreenSpec("storage", "4", "Storage", "PVC usage, days until full, StorageClasses and the default",
-               StorageScreen, areas=("storage",)),
+               _lazy("storage", "StorageScreen"), areas=("storage",)),
     ScreenSpec("gpu", "5", "GPU", "GPU mode, VRAM, utilisation, temperature, power and 30 min of history",
-               GpuScreen, areas=("gpu",)),
+               _lazy("gpu", "GpuScreen"), areas=("gpu",)),
     ScreenSpec("inference", "6", "Inference", "LiteLLM tiers, which one answers now, full /health and a probe",
-               InferenceScreen, areas=("inference",)),
+               _lazy("inference", "InferenceScreen"), areas=("inference",)),
     ScreenSpec("secrets", "7", "Secrets", "Every secret's keys, sizes and fingerprints (never a value); p patches a key",
-               SecretsScreen),
+               _lazy("secrets", "SecretsScreen")),
     ScreenSpec("conventions", "8", "Conventions", "The home-lab's own rules checked live: rule, resource, why, fix",
-               ConventionsScreen, areas=("conventions",)),
+               _lazy("conventions", "ConventionsScreen"), areas=("conventions",)),
 )
 
 DEFAULT_MODE = SCREENS[0].mode
