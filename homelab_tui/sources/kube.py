@@ -147,8 +147,8 @@ class KubeSource:
             return Snapshot(self.name, data=state if synced_any else None,
                             fetched_at=min(last_oks) if last_oks else None, error=api_error,
                             error_since=error_since or self._started_at, attempted_at=now)
-        if not synced_any and not failing:
-            return Snapshot(self.name, attempted_at=now)
+        if not failing and not all(c.synced for c in required):
+            return Snapshot(self.name, attempted_at=now)  # still loading: partial lists are not "the cluster"
         error = _summarise(failing, len(required))
         if failing:
             # resources that never loaded (e.g. 403 on secrets) leave the others' data shown, as of their last read

@@ -73,3 +73,12 @@ def certificate_request(certificate: str) -> ActionRequest | str:
     if not name:
         return "no cert-manager Certificate behind this row"
     return ActionRequest("cert-renew", Target("Certificate", namespace, name))
+
+
+def pending_notice(cluster: ClusterState, settings: Settings) -> str | None:
+    """The GPU screen's line about a half-done switch (from the watch cache), or None."""
+    pending = pending_in(cluster, settings.gpu)
+    if pending is None:
+        return None
+    offers = " or ".join(f.label.lower() for f in resume_offers(pending, settings)) or "look at the deployments"
+    return f"⚠ {pending.describe()} — press g to {offers}"

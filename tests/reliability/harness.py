@@ -30,8 +30,8 @@ KEY_BOUND = 0.100
 BACKOFF = 1.0
 #: generous slack on top of one backoff period for a loaded 2-core CI machine
 SLACK = 10.0
-#: where measured figures are appended (one JSON object a line) for docs/reliability.md
-FIGURES = Path(os.environ.get("HOMELAB_TUI_FIGURES", "/tmp/homelab-tui-reliability-figures.jsonl"))
+#: where measured figures are appended (one JSON object a line) for docs/reliability.md, when set
+FIGURES = os.environ.get("HOMELAB_TUI_FIGURES", "")
 
 
 def fast_settings(lab: DemoLab, **kube: Any) -> Settings:
@@ -55,11 +55,12 @@ def lab_services(lab: DemoLab, settings: Settings | None = None, *, key: str | N
 
 
 def record(**figure: Any) -> None:
-    """Print a measured figure and append it to :data:`FIGURES`."""
+    """Print a measured figure (``pytest -s`` shows it) and append it to :data:`FIGURES` when set."""
     line = json.dumps(figure, sort_keys=True)
     print("FIGURE", line)
-    with FIGURES.open("a", encoding="utf-8") as fh:
-        fh.write(line + "\n")
+    if FIGURES:
+        with Path(FIGURES).open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
 
 
 async def wait_for(pilot: Pilot[Any], predicate: Callable[[], object], what: str,

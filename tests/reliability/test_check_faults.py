@@ -17,7 +17,7 @@ import pytest
 from homelab_tui.check import render_json, run_check
 from homelab_tui.demo.runner import DemoLab
 from homelab_tui.model.health import State
-from tests.reliability.empty_prometheus import EmptyPrometheus
+from tests.reliability.stubs import EmptyPrometheus
 from tests.reliability.faults import FAULTS
 from tests.reliability.harness import fast_settings, lab_services, record
 

@@ -14,7 +14,7 @@ import pytest
 from homelab_tui.demo.runner import DemoLab
 from homelab_tui.sources.nvml import NvmlGpuSource
 from homelab_tui.ui.app import make_app
-from tests.reliability.empty_prometheus import EmptyPrometheus
+from tests.reliability.stubs import EmptyPrometheus
 from tests.reliability.harness import (
     KEY_BOUND, LoopLag, assert_keys_answer, fast_settings, key_latencies, lab_services, record, wait_for,
 )

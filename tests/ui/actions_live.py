@@ -35,11 +35,30 @@ def live_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, read_only: bool
     app = make_app(services)
     runner = runner_for(app)
     runner.poll, runner.wait_timeout = 0.05, BOUND
+    record_notices(app)
     return app
 
 
-@pytest.fixture
-def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HomelabApp]:
+def record_notices(app: HomelabApp) -> list[str]:
+    """Keep every notification's title and message in ``app.notices`` (toasts are not in the screen text)."""
+    notices: list[str] = []
+    original = app.notify
+
+    def notify(message: str, *, title: str = "", **kw: Any) -> None:
+        notices.append(f"{title}: {message}")
+        original(message, title=title, **kw)
+
+    app.notify = notify  # type: ignore[method-assign]
+    app.notices = notices  # type: ignore[attr-defined]
+    return notices
+
+
+def noticed(app: HomelabApp, text: str) -> bool:
+    return any(text in n for n in getattr(app, "notices", []))
+
+
+def serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HomelabApp]:
+    """For a ``live`` fixture: the app on a demo lab, stopped afterwards."""
     app = live_app(tmp_path, monkeypatch)
     yield app
     app.services.close()

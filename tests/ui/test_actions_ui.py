@@ -7,19 +7,29 @@ simulated cluster, and writes one audit line. The secret's typed value never rea
 from __future__ import annotations
 
 import base64
+from pathlib import Path
+from typing import Iterator
+
+import pytest
 
 from textual.widgets import Input
 
 from homelab_tui.actions.rollout import RESTARTED_AT
 from homelab_tui.actions.secret_value import SecretValue
 from homelab_tui.ui.app import HomelabApp
-from tests.ui.actions_live import (SIZE, audit_lines, audit_text, confirm_and_finish, confirm_screen,  # noqa: F401
-                                   live, open_namespace, progress_screen, secret_data, select_row, stored, wait_for, wait_for_data,
-                                   wait_for_phase)
+from tests.ui.actions_live import (
+    SIZE, audit_lines, audit_text, confirm_and_finish, confirm_screen, noticed, open_namespace, progress_screen,
+    secret_data, select_row, serve, stored, wait_for, wait_for_data, wait_for_phase,
+)
 from tests.ui.conftest import screen_text
 
 PLANTED = "planted-Tui-s3cret-4242"
 PLANTED_B64 = base64.b64encode(PLANTED.encode()).decode()
+
+
+@pytest.fixture
+def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HomelabApp]:
+    yield from serve(tmp_path, monkeypatch)
 
 
 def assert_not_shown(app: HomelabApp, *more: str) -> None:
@@ -64,8 +74,8 @@ async def test_scale_refusal_keeps_the_inputs_and_n_cancels(live: HomelabApp, tm
         await pilot.press("y")  # typed into the count, never a confirmation
         assert modal.phase == "input" and modal.query_one("#in-replicas", Input).value == "500"
         await pilot.press("escape")
-        await wait_for(pilot, lambda: "cancelled" in screen_text(app), "the cancel notice")
-    assert stored(app, "deployments", "apps", "n8n")["spec"]["replicas"] == 1
+        await wait_for(pilot, lambda: noticed(app, "cancelled, nothing changed"), "the cancel notice")
+        assert stored(app, "deployments", "apps", "n8n")["spec"]["replicas"] == 1
     assert audit_lines(tmp_path) == []
 
 
@@ -82,8 +92,8 @@ async def test_restart_follows_the_rollout(live: HomelabApp, tmp_path) -> None:
         outcome = done.run_state.outcome
         assert outcome is not None and outcome.ok, outcome
         assert done.run_state.lines, "progress lines were shown while the rollout ran"
-    template = stored(app, "deployments", "apps", "open-webui")["spec"]["template"]["metadata"]
-    assert RESTARTED_AT in template["annotations"]
+        template = stored(app, "deployments", "apps", "open-webui")["spec"]["template"]["metadata"]
+        assert RESTARTED_AT in template["annotations"]
     (line,) = audit_lines(tmp_path)
     assert (line["action"], line["outcome"]) == ("restart", "ok")
 
@@ -96,7 +106,7 @@ async def test_restart_on_a_pod_row_says_why_not(live: HomelabApp, tmp_path) -> 
         pod = next(k for k in app.screen.query_one("DashboardTable").row_keys if k.startswith("Pod/"))
         await select_row(pilot, pod)
         await pilot.press("r")
-        await wait_for(pilot, lambda: "Rollout restart applies to" in screen_text(app), "the notice")
+        await wait_for(pilot, lambda: noticed(app, "Rollout restart applies to"), "the notice")
         assert confirm_screen(app) is None and progress_screen(app) is None
     assert audit_lines(tmp_path) == []
 
@@ -136,7 +146,7 @@ async def test_secret_patch_typed_twice_verified_and_restart_offered(live: Homel
         await pilot.press("escape")
         await wait_for(pilot, lambda: fingerprint in screen_text(app), "the new fingerprint in the list")
         assert_not_shown(app)
-    after = secret_data(app, "apps", "n8n-secrets")
+        after = secret_data(app, "apps", "n8n-secrets")
     assert after["DB_POSTGRESDB_PASSWORD"] == PLANTED.encode()
     assert {k: v for k, v in after.items() if k != "DB_POSTGRESDB_PASSWORD"} == \
         {k: v for k, v in before.items() if k != "DB_POSTGRESDB_PASSWORD"}

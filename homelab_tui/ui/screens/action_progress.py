@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -58,6 +58,7 @@ class ActionProgressScreen(ModalScreen[FollowUp | None]):
     }
     ActionProgressScreen > #progress-box.-ok { border: thick $success; }
     ActionProgressScreen > #progress-box.-failed { border: thick $error; }
+    ActionProgressScreen #progress-body { height: auto; max-height: 80vh; }
     ActionProgressScreen #progress-outcome { margin-top: 1; }
     ActionProgressScreen #progress-keys { color: $text-muted; margin-top: 1; }
     """
@@ -72,20 +73,23 @@ class ActionProgressScreen(ModalScreen[FollowUp | None]):
     def __init__(self, run: RunState) -> None:
         super().__init__(id="action-progress")
         self.run_state = run
+        self._composed = False
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="progress-box") as box:
+        with Vertical(id="progress-box") as box:
             box.border_title = self.run_state.plan.title
-            yield Static(id="progress-lines")
-            yield Static(id="progress-outcome")
+            with VerticalScroll(id="progress-body"):
+                yield Static(id="progress-lines")
+                yield Static(id="progress-outcome")
             yield Static(id="progress-keys")
 
     def on_mount(self) -> None:
+        self._composed = True
         self.show_run()
 
     def show_run(self) -> None:
         """Draw the run as it is now (called on every progress line and when it ends)."""
-        if not self.is_attached:
+        if not (self._composed and self.is_attached):
             return
         run = self.run_state
         lines = run.lines[-SHOWN_LINES:] or ["starting…"]

@@ -23,6 +23,9 @@ from homelab_tui.model.certs import CertificateDetail, certificate_detail
 from homelab_tui.model.objects import as_map, as_str, parse_time
 from homelab_tui.model.snapshot import format_age, one_line
 from homelab_tui.model.state import DashboardState
+from homelab_tui.ui.action_requests import certificate_request
+from homelab_tui.ui.action_types import ActionRequest
+from homelab_tui.ui.actions_runner import ActionKeys, act_binding
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import badge, state_style
 from homelab_tui.ui.widgets.timefmt import ago_text, stamp
@@ -104,7 +107,7 @@ def events_table(events: list[dict[str, Any]], now: float) -> RenderableType:
     return table
 
 
-class CertificateDetailScreen(ModalScreen[None]):
+class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
     """``cmctl status certificate`` for one Certificate; Escape closes, ``e`` reloads the events."""
 
     CSS_PATH = stylesheet("ingress.tcss")
@@ -112,7 +115,11 @@ class CertificateDetailScreen(ModalScreen[None]):
         Binding("escape", "dismiss", "Close", id="certificate.close"),
         Binding("e", "load_events", "Reload events", tooltip="Read the Certificate's events again",
                 id="certificate.events"),
+        act_binding("R", "cert-renew", "Renew", "Renew this Certificate as cmctl renew does, then follow it"),
     ]
+
+    def action_request(self, action_id: str) -> ActionRequest | str:
+        return certificate_request(f"{self.namespace}/{self.cert_name}")
 
     def __init__(self, namespace: str, name: str) -> None:
         super().__init__(id="certificate-detail")
@@ -127,7 +134,7 @@ class CertificateDetailScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="certificate-box") as box:
             box.border_title = f"Certificate {self.namespace}/{self.cert_name}"
-            box.border_subtitle = "Esc closes · e reloads events"
+            box.border_subtitle = "Esc closes · e reloads events · R renews"
             yield Static(id="certificate-facts")
             yield Static(id="certificate-conditions", classes="section")
             yield Static(self._events, id="certificate-events", classes="section")

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList, Static
@@ -56,7 +56,8 @@ def plan_text(plan: Plan) -> Text:
 
 def error_text(exc: BaseException, values: dict[str, Any]) -> str:
     """One line for a failed plan; never a typed value (masked even if a server echoed it)."""
-    text = one_line(str(exc)) if isinstance(exc, HomelabError) and str(exc) else f"internal error ({type(exc).__name__})"
+    known = isinstance(exc, HomelabError) and str(exc)
+    text = one_line(str(exc)) if known else f"internal error ({type(exc).__name__})"
     for value in values.values():
         if isinstance(value, SecretValue):
             text = value.scrub(text)
@@ -72,10 +73,13 @@ class ActionConfirmScreen(ModalScreen[bool]):
         width: 84; max-width: 100%; height: auto; max-height: 100%;
         border: thick $warning; background: $surface; padding: 0 1;
     }
+    ActionConfirmScreen #action-body { height: auto; max-height: 80vh; }
+    ActionConfirmScreen #action-inputs { height: auto; }
     ActionConfirmScreen .action-label { margin-top: 1; color: $text-muted; }
+    ActionConfirmScreen Input { margin-bottom: 1; }
     ActionConfirmScreen OptionList { height: auto; max-height: 8; }
     ActionConfirmScreen #action-plan { margin-top: 1; }
-    ActionConfirmScreen #action-keys { color: $text-muted; margin-top: 1; }
+    ActionConfirmScreen #action-keys { color: $text-muted; }
     """
     BINDINGS = [
         Binding("y", "answer(True)", "Apply", id="confirm.yes"),
@@ -98,13 +102,16 @@ class ActionConfirmScreen(ModalScreen[bool]):
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="action-box") as box:
+        with Vertical(id="action-box") as box:
             box.border_title = f"{self.request.label} · {self.request.target}"
-            if self.request.hints:
-                yield Static(Text("\n".join(self.request.hints), style="dim"), id="action-hints")
-            for spec in self.asked:
-                yield from self._compose_input(spec)
-            yield Static(id="action-plan")
+            with VerticalScroll(id="action-body"):
+                if self.request.hints:
+                    yield Static(Text("\n".join(self.request.hints), style="dim"), id="action-hints")
+                with Vertical(id="action-inputs"):
+                    for spec in self.asked:
+                        yield from self._compose_input(spec)
+                yield Static(id="fingerprint")
+                yield Static(id="action-plan")
             yield Static(id="action-keys")
 
     def _compose_input(self, spec: ActionInput) -> ComposeResult:
@@ -113,17 +120,16 @@ class ActionConfirmScreen(ModalScreen[bool]):
         widget_id = f"in-{spec.name}"
         yield Label(spec.label, classes="action-label")
         if spec.kind == "int":
-            yield Input(default, type="integer", id=widget_id)
+            yield Input(default, type="integer", compact=True, id=widget_id)
         elif spec.kind == "secret":
-            yield Input(password=True, placeholder="new value (hidden)", id=widget_id)
-            yield Input(password=True, placeholder="the same value again", id=widget_id + AGAIN)
-            yield Static(id="fingerprint")
+            yield Input(password=True, placeholder="new value (hidden)", compact=True, id=widget_id)
+            yield Input(password=True, placeholder="the same value again", compact=True, id=widget_id + AGAIN)
         elif spec.kind == "choice":
             options = [Option(label, id=value) for value, label in choices]
-            yield OptionList(*options, id=widget_id)
+            yield OptionList(*options, compact=True, id=widget_id)
         else:
             suggester = SuggestFromList([v for v, _ in choices], case_sensitive=True) if choices else None
-            yield Input(default, suggester=suggester, id=widget_id)
+            yield Input(default, suggester=suggester, compact=True, id=widget_id)
 
     def on_mount(self) -> None:
         for spec in self.asked:
@@ -230,6 +236,7 @@ class ActionConfirmScreen(ModalScreen[bool]):
             self.plan = event.worker.result
             self.phase = "noop" if self.plan.noop else "confirm"
             self._message = plan_text(self.plan)
+            self.query_one("#action-inputs").display = False
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             assert error is not None
@@ -241,8 +248,10 @@ class ActionConfirmScreen(ModalScreen[bool]):
         self._show()
 
     def _set_inputs_enabled(self, enabled: bool) -> None:
+        """Inputs are editable in the input phase only; once a plan is shown they are hidden."""
         for widget in self.query("Input, OptionList"):
             widget.disabled = not enabled
+        self.query_one("#action-inputs").display = enabled or self.phase == "planning"
         if enabled:
             self.query_one(f"#in-{self.asked[0].name}").focus()
         else:

@@ -6,7 +6,7 @@ switch is an action, not part of this screen's rendering.
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import events
@@ -20,6 +20,9 @@ from homelab_tui.model.metrics import GpuTelemetry
 from homelab_tui.model.quantity import format_bytes
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.model.state import DashboardState
+from homelab_tui.ui.action_requests import gpu_request, pending_notice
+from homelab_tui.ui.action_types import ActionRequest
+from homelab_tui.ui.actions_runner import act_binding
 from homelab_tui.ui.screens.base import DashboardScreen
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import badge, state_style
@@ -107,9 +110,14 @@ class GpuScreen(DashboardScreen):
     CSS_PATH = stylesheet("gpu.tcss")
     #: no table here: the scrolling body takes the keys (arrows, page up/down) at 80x24
     AUTO_FOCUS = "#gpu-body"
+    BINDINGS = [act_binding("g", "gpu-mode", "GPU mode", "Switch ml / r1 / gaming (never both vLLM up); "
+                                                          "finish or roll back a half-done switch")]
 
     def __init__(self) -> None:
         super().__init__(id="gpu")
+
+    def action_request(self, action_id: str) -> ActionRequest | str:
+        return gpu_request(self.homelab.latest.cluster.data, self.homelab.services.settings, self.homelab.clock())
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="gpu-body"):
@@ -139,7 +147,9 @@ class GpuScreen(DashboardScreen):
         if cluster is None:
             mode.update(Text("Waiting for data from Kubernetes…", style="dim"))
         else:
-            mode.update(mode_panel(derive_gpu_mode(cluster, self.homelab.services.settings, now)))
+            panel = mode_panel(derive_gpu_mode(cluster, self.homelab.services.settings, now))
+            notice = pending_notice(cluster, self.homelab.services.settings)
+            mode.update(Group(panel, Text(notice, style="bold yellow")) if notice else panel)
         gpu = state.gpu.data
         telemetry = self.query_one("#gpu-telemetry", Static)
         processes = self.query_one("#gpu-processes", Static)

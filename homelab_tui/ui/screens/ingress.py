@@ -12,6 +12,9 @@ from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import Finding, State
 from homelab_tui.model.routes import route_findings
 from homelab_tui.model.state import DashboardState
+from homelab_tui.ui.action_requests import certificate_request
+from homelab_tui.ui.action_types import ActionRequest
+from homelab_tui.ui.actions_runner import act_binding
 from homelab_tui.ui.screens.base import DashboardScreen
 from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
 from homelab_tui.ui.styles import stylesheet
@@ -119,7 +122,12 @@ class IngressScreen(DashboardScreen):
     BINDINGS = [
         Binding("enter", "open_certificate", "Certificate",
                 tooltip="Conditions and recent events of the host's Certificate", id="ingress.certificate"),
+        act_binding("R", "cert-renew", "Renew", "Renew the host's Certificate as cmctl renew does, then follow it"),
     ]
+
+    def action_request(self, action_id: str) -> ActionRequest | str:
+        row = self.highlighted
+        return certificate_request(row.certificate) if row is not None else "select a host first"
 
     def __init__(self) -> None:
         super().__init__(id="ingress")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -69,25 +70,22 @@ def workloads(cluster: ClusterState) -> Iterable[tuple[str, Mapping[str, Any]]]:
             yield kind, obj
 
 
-def secret_detail(info: SecretInfo, cluster: ClusterState) -> Table:
+def secret_detail(info: SecretInfo, cluster: ClusterState) -> Group:
     """Keys with sizes and fingerprints, the warnings, and who uses the secret."""
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(no_wrap=True)
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column(style="cyan", no_wrap=True)
-    grid.add_row(Text(f"{info.namespace}/{info.name}"), Text(info.type, style="dim"), "", "")
+    keys = Table.grid(padding=(0, 2))
+    keys.add_column(no_wrap=True)
+    keys.add_column(justify="right", no_wrap=True)
+    keys.add_column(style="cyan", no_wrap=True)
     for key in info.keys:
-        grid.add_row("", key.key, f"{key.size} B", key.fingerprint)
-    if not info.keys:
-        grid.add_row("", Text("no keys", style="dim"), "", "")
-    for warning in info.warnings:
-        grid.add_row("", Text(f"⚠ {warning}", style="yellow"), "", "")
+        keys.add_row(key.key, f"{key.size} B", key.fingerprint)
+    parts: list[RenderableType] = [Text.assemble((f"{info.namespace}/{info.name}", "bold"), "  ",
+                                                 (info.type, "dim"))]
+    parts.append(keys if info.keys else Text("no keys", style="dim"))
+    parts += [Text(f"⚠ {warning}", style="yellow") for warning in info.warnings]
     users = secret_users(workloads(cluster), info.namespace, info.name)
     used = "; ".join(f"{kind} {name} ({', '.join(refs)})" for kind, name, refs in users)
-    grid.add_row("", Text(f"used by: {used}" if used else "used by no workload", style="" if used else "dim"),
-                 "", "")
-    return grid
+    parts.append(Text(f"used by: {used}", style="") if used else Text("used by no workload", style="dim"))
+    return Group(*parts)
 
 
 class SecretsScreen(DashboardScreen):
@@ -96,8 +94,8 @@ class SecretsScreen(DashboardScreen):
     SCREEN_TITLE = "Secrets"
     SOURCES = ("cluster",)
     DEFAULT_CSS = """
-    #secrets #secrets-title { height: 1; padding: 0 1; }
-    #secrets #secret-detail { height: auto; max-height: 12; padding: 0 1; border-top: solid $primary 50%; }
+    SecretsScreen #secrets-title { height: 1; padding: 0 1; }
+    SecretsScreen #secret-detail { height: auto; max-height: 12; padding: 0 1; border-top: solid $primary 50%; }
     """
     BINDINGS = [
         act_binding("p", "secret-patch", "Patch key",
@@ -133,7 +131,7 @@ class SecretsScreen(DashboardScreen):
                 warned = sum(1 for i in self._infos.values() if i.warnings)
                 title.update(Text.assemble(f"{len(self._infos)} secrets", ("  ·  ", "dim"),
                                            (f"{warned} with warnings", "yellow" if warned else "dim"),
-                                           ("  ·  values are never shown, only SHA-256 fingerprints", "dim")))
+                                           ("  ·  values never shown, only SHA-256 fingerprints", "dim")))
         self._show_rows()
 
     def _show_rows(self) -> None:
