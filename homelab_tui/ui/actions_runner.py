@@ -123,6 +123,8 @@ class ActionRunner:
                                          cancel=run.cancel)
             except ActionError as exc:  # ReadOnlyError: the gate held even here
                 outcome = Outcome(False, exc.outcome, str(exc))
+            except Exception as exc:  # noqa: BLE001 - a bug must still end the run (its text may hold data)
+                outcome = Outcome(False, "failed", f"{plan.title}: internal error ({type(exc).__name__})")
             handoff(self._finished, run, outcome)
             return outcome
 

@@ -9,7 +9,8 @@ from homelab_tui.actions.base import ActionError, FollowUp, Outcome, Plan, Targe
 from homelab_tui.actions.secret_value import SecretValue
 from homelab_tui.ui.action_types import ActionRequest, RunState
 from homelab_tui.ui.screens.action_progress import ActionProgressScreen
-from homelab_tui.ui.screens.confirm import ActionConfirmScreen
+from homelab_tui.sources.kube_client import KubeError
+from homelab_tui.ui.screens.confirm import ActionConfirmScreen, error_text
 from tests.ui.conftest import build_app, screen_text, settle
 
 TYPED = "typed-Only-0nce-9q"
@@ -121,3 +122,10 @@ async def test_a_verify_failure_is_loud_and_offers_its_follow_ups() -> None:
         await pilot.press("1")
         await settle(pilot)
     assert chosen == [offer]
+
+
+def test_plan_errors_are_one_line_and_never_hold_a_typed_value() -> None:
+    value = SecretValue(TYPED)
+    assert error_text(KubeError(0, "", "connection refused\nat line 2"), {}) == "connection refused at line 2"
+    assert error_text(ActionError(f"server said {TYPED}"), {"value": value}) == "server said ********"
+    assert error_text(KeyError(TYPED), {}) == "internal error (KeyError)"

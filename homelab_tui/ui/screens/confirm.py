@@ -26,6 +26,7 @@ from homelab_tui.actions.base import Plan
 from homelab_tui.actions.secret_value import SecretValue
 from homelab_tui.errors import HomelabError
 from homelab_tui.model.snapshot import one_line
+from homelab_tui.sources.kube_client import KubeError
 from homelab_tui.ui.action_types import ActionRequest
 
 Planner = Callable[[dict[str, Any]], Plan]
@@ -56,7 +57,7 @@ def plan_text(plan: Plan) -> Text:
 
 def error_text(exc: BaseException, values: dict[str, Any]) -> str:
     """One line for a failed plan; never a typed value (masked even if a server echoed it)."""
-    known = isinstance(exc, HomelabError) and str(exc)
+    known = isinstance(exc, (HomelabError, KubeError)) and str(exc)
     text = one_line(str(exc)) if known else f"internal error ({type(exc).__name__})"
     for value in values.values():
         if isinstance(value, SecretValue):
