@@ -126,3 +126,16 @@ async def test_the_action_layer_refuses_when_the_ui_is_bypassed(tmp_path, monkey
             assert audit_lines(tmp_path) == []
     finally:
         app.services.close()
+
+
+@pytest.mark.parametrize("read_only", [True, False], ids=["read-only", "read-write"])
+async def test_the_help_says_which_action_keys_read_only_mode_switched_off(read_only: bool) -> None:
+    app = build_app(read_only=read_only)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("5", "question_mark")
+        await settle(pilot)
+        text = screen_text(app)
+        gpu_key = next(b for b in action_bindings(type(app.screen_stack[-2])) if b.id == "action.gpu-mode")
+        assert (f"{gpu_key.description} (off: read-only mode)" in text) is read_only, text
+        assert ("(off:" in text) is read_only

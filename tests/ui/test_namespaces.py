@@ -115,3 +115,16 @@ async def test_the_screens_own_key_leaves_the_drill_down(app: HomelabApp) -> Non
         await pilot.press("2")
         await settle(pilot)
         assert isinstance(app.screen, NamespacesScreen)
+
+
+async def test_at_80_columns_the_drill_down_footer_keeps_help_and_quit(app: HomelabApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        app.screen.query_one(DashboardTable).select_key("docs")
+        await pilot.press("enter")
+        await settle(pilot)
+        footer = screen_text(app).splitlines()[-1]
+        for label in ("Back", "Events", "Restart", "Scale", "Screens", "Help", "Quit"):
+            assert label in footer, footer
+        assert "palette" not in footer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer, Header
@@ -15,6 +16,10 @@ from homelab_tui.ui.widgets.freshness import SourceStatus
 
 if TYPE_CHECKING:
     from homelab_tui.ui.app import HomelabApp
+
+
+#: terminals narrower than this get the compact footer
+NARROW_BELOW = 100
 
 
 class DashboardScreen(ActionKeys, Screen[None]):
@@ -48,6 +53,11 @@ class DashboardScreen(ActionKeys, Screen[None]):
         yield from self.compose_body()
         yield SourceStatus(self.SOURCES, id="source-status")
         yield Footer()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 100 columns the footer drops its "^p palette" hint (the Help lists it) so that
+        a screen's own keys, the screen numbers, Help and Quit all stay visible at 80 columns."""
+        self.query_one(Footer).show_command_palette = event.size.width >= NARROW_BELOW
 
     def compose_body(self) -> ComposeResult:
         """The screen's own panels, between the header and the source-status lines."""

@@ -113,7 +113,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
     CSS_PATH = stylesheet("ingress.tcss")
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="certificate.close"),
-        Binding("e", "load_events", "Reload events", tooltip="Read the Certificate's events again",
+        Binding("e", "load_events", "Events", tooltip="Read the Certificate's events again",
                 id="certificate.events"),
         act_binding("R", "cert-renew", "Renew", "Renew this Certificate as cmctl renew does, then follow it"),
     ]

@@ -20,10 +20,15 @@ _TITLES = {"screen": "This screen", "global": "Everywhere", "navigation": "Movin
 
 
 def describe_keys(screen: Screen[object]) -> KeySections:
-    """The keys active on ``screen`` now: the screen's own, the global ones, then moving around."""
+    """The keys active on ``screen`` now: the screen's own, the global ones, then moving around.
+
+    A key that is shown but disabled (every action key in read-only mode) says so and why."""
     sections: dict[str, list[tuple[str, str]]] = {title: [] for title in _TITLES.values()}
+    services = getattr(screen.app, "services", None)
+    why = "read-only mode" if getattr(services, "read_only", False) else "not available here"
     for section, active in described_bindings(screen):
-        entry = (screen.app.get_key_display(active.binding), active.binding.description)
+        description = active.binding.description + ("" if active.enabled else f" (off: {why})")
+        entry = (screen.app.get_key_display(active.binding), description)
         if entry not in sections[_TITLES[section]]:
             sections[_TITLES[section]].append(entry)
     return [(title, keys) for title, keys in sections.items() if keys]

@@ -80,7 +80,7 @@ class NamespaceDetailScreen(DashboardScreen):
     CSS_PATH = stylesheet("namespace_detail.tcss")
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the namespaces", id="detail.back"),
-        Binding("e", "reload_events", "Reload events", tooltip="Load the highlighted object's events again",
+        Binding("e", "reload_events", "Events", tooltip="Load the highlighted object's events again",
                 id="detail.events"),
         act_binding("r", "restart", "Restart", "Rollout restart of the highlighted deployment/statefulset/daemonset"),
         act_binding("s", "scale", "Scale", "Scale the highlighted deployment/statefulset (count asked)"),
