@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import ssl
+import threading
 from pathlib import Path
-from typing import Mapping, Protocol
+from typing import Any, Mapping, Protocol
 
 import httpx
 
@@ -43,21 +44,57 @@ def tls_verify(verify_tls: bool = True, ca_bundle: str = "", *, where: str = "ca
         raise ConfigError(f"{where} {path}: cannot use as CA bundle: {reason}") from None
 
 
+class LazyClient:
+    """An :class:`httpx.Client` made on first use, in the worker thread that first needs it.
+
+    Making a client builds an SSL context (the certifi trust store, ~0.1 s a client); doing that
+    for every source before the first paint cost a third of the start-up (docs/benchmarks.md).
+    Configuration errors (a CA bundle that cannot be read) are still raised at construction.
+    """
+
+    def __init__(self, base_url: str, *, timeout: httpx.Timeout, verify: ssl.SSLContext | bool,
+                 headers: Mapping[str, str]) -> None:
+        self._args = {"base_url": base_url, "timeout": timeout, "verify": verify, "headers": dict(headers),
+                      "follow_redirects": False}
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(**self._args)
+            return self._client
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self.client.request(method, url, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        return self.client.get(url, **kwargs)
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> LazyClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
 def make_client(base_url: str, *, timeout: float, verify_tls: bool = True, ca_bundle: str = "",
-                headers: Mapping[str, str] | None = None, where: str = "ca_bundle") -> httpx.Client:
-    """A synchronous client for ``base_url`` with an explicit timeout on every phase."""
+                headers: Mapping[str, str] | None = None, where: str = "ca_bundle") -> LazyClient:
+    """A synchronous client for ``base_url`` with an explicit timeout on every phase (made on first use)."""
     if timeout <= 0:
         raise ValueError("timeout must be positive")
-    return httpx.Client(
-        base_url=base_url.rstrip("/"),
-        timeout=httpx.Timeout(timeout),
-        verify=tls_verify(verify_tls, ca_bundle, where=where),
-        headers=dict(headers or {}),
-        follow_redirects=False,
-    )
+    return LazyClient(base_url.rstrip("/"), timeout=httpx.Timeout(timeout),
+                      verify=tls_verify(verify_tls, ca_bundle, where=where), headers=headers or {})
 
 
-def client_for(settings: HttpSettings, section: str) -> httpx.Client:
+def client_for(settings: HttpSettings, section: str) -> LazyClient:
     """A client configured from one settings section (``section`` names it in error messages)."""
     return make_client(settings.url, timeout=settings.timeout, verify_tls=settings.verify_tls,
                        ca_bundle=settings.ca_bundle, where=f"{section}.ca_bundle")

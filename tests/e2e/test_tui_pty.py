@@ -1,4 +1,4 @@
-"""The installed `homelab-tui --demo` in a real pseudo-terminal: it shows the Overview and quits on `q`."""
+"""The installed `homelab-tui --demo` in a real pseudo-terminal: it shows the Overview with data and quits on `q`."""
 
 from __future__ import annotations
 
@@ -52,8 +52,11 @@ def test_demo_shows_overview_and_quits_with_q(tmp_path):
                             start_new_session=True)
     os.close(slave)
     try:
-        screen = _read_until(master, [b"Overview", b"Certificates", b"Storage"], timeout=40)
+        # labels paint before any data: wait for text only data can produce (a node count, each source updated)
+        data = [b"nodes Ready", b"kubernetes: updated", b"prometheus: updated", b"litellm: updated"]
+        screen = _read_until(master, [b"Overview", b"Certificates", *data], timeout=40)
         assert b"Overview" in screen and b"Certificates" in screen, screen[-3000:]
+        assert all(needle in screen for needle in data), screen[-3000:]
         _read_until(master, [b"\x00never"], timeout=0.5)  # keep draining the terminal
         os.write(master, b"q")
         deadline = time.monotonic() + 20

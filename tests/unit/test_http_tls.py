@@ -97,6 +97,28 @@ def test_untrusted_certificate_reaches_the_snapshot_as_one_line(https_url, cert)
 
 def test_every_client_has_a_timeout():
     with make_client("http://127.0.0.1:9", timeout=2.5) as client:
-        assert client.timeout == httpx.Timeout(2.5)
+        assert client.client.timeout == httpx.Timeout(2.5)
     with pytest.raises(ValueError):
         make_client("http://127.0.0.1:9", timeout=0)
+
+
+def test_clients_are_made_on_first_use_not_before_the_first_paint(monkeypatch, https_url):
+    made: list[str] = []
+    real = httpx.Client
+
+    def counting(**kwargs):
+        made.append(kwargs["base_url"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(httpx, "Client", counting)
+    from homelab_tui.config import Settings
+    from homelab_tui.services import build_services
+
+    services = build_services(Settings(), kubeconfig="/nonexistent")
+    try:
+        assert made == []  # building the sources makes no client (no SSL context) on the UI thread
+    finally:
+        services.close()
+    with make_client(https_url, timeout=5.0, verify_tls=False) as client:
+        assert client.get("/").status_code == 200 and client.get("/").status_code == 200
+    assert made == [https_url]  # one client, reused

@@ -27,8 +27,18 @@ class SourceStatus(Static):
     def __init__(self, fields: Sequence[str], *, id: str | None = None) -> None:
         super().__init__("", id=id, classes="source-status")
         self.fields = tuple(fields)
+        self._shown: list[Text] = []
 
     def show(self, state: DashboardState, now: float) -> None:
+        """Redraw only when a line changed, and re-layout the screen only when the lines' shape did.
+
+        Called every second; an unconditional ``update`` re-laid out the whole screen each time
+        (the largest part of the idle CPU, see docs/benchmarks.md)."""
         lines = [freshness_line(getattr(state, f), now) for f in self.fields]
-        self.update(Text("\n").join(lines))
         self.set_class(any(getattr(state, f).error is not None for f in self.fields), "-failing")
+        if lines == self._shown:
+            return
+        width = self.content_region.width
+        same_shape = len(lines) == len(self._shown) and all(line.cell_len <= width for line in lines)
+        self._shown = lines
+        self.update(Text("\n").join(lines), layout=not same_shape)
