@@ -44,6 +44,8 @@ class Fault:
     error: str
     #: inject before the app starts (no last good data to show, unless the fault is partial)
     at_start: bool = False
+    #: attempts hang until the source's timeout instead of failing at once (one may be in flight at the clear)
+    hangs: bool = False
 
     @property
     def partial(self) -> bool:
@@ -70,7 +72,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("prometheus-down", "metrics", "prometheus", _down("prometheus", True), _down("prometheus", False),
           "connection refused"),
     Fault("prometheus-slow", "metrics", "prometheus", _set("prometheus", latency=3.0), _reset("prometheus"),
-          "timed out"),
+          "timed out", hangs=True),
     Fault("prometheus-errors", "metrics", "prometheus", _set("prometheus", status=500), _reset("prometheus"),
           "injected fault: 500"),
     Fault("litellm-down", "llm", "litellm", _down("litellm", True), _down("litellm", False),

@@ -17,7 +17,7 @@ import pytest
 from homelab_tui.check import render_json, run_check
 from homelab_tui.demo.runner import DemoLab
 from homelab_tui.model.health import State
-from tests.reliability.stubs import EmptyPrometheus
+from tests.reliability.stubs import EchoLiteLLM, EmptyPrometheus
 from tests.reliability.faults import FAULTS
 from tests.reliability.harness import fast_settings, lab_services, record
 
@@ -41,7 +41,8 @@ CASES = [
     ("prometheus-errors", ("storage",), 3),
     ("litellm-down", ("inference",), 3),
     ("litellm-500", ("inference",), 2),
-    ("litellm-401", ("inference",), 2),
+    # 401 on every path, liveliness too: the proxy cannot be read, which is not "the proxy is dead"
+    ("litellm-401", ("inference",), 3),
 ]
 
 
@@ -90,16 +91,32 @@ def test_check_with_403_on_secrets_names_what_it_cannot_read(check_lab: DemoLab)
 
 
 def test_check_with_prometheus_answering_empty(check_lab: DemoLab) -> None:
-    """An answering Prometheus without volume series: every NFS PVC reads "no metrics", which the storage
-    model does not count as a problem (model.storage's contract), so the area stays OK."""
+    """An answering Prometheus without volume series: no bound PVC has a figure, so usage is unknown."""
     lab = check_lab
     with EmptyPrometheus(lab.prometheus_url) as prom:
         settings = fast_settings(lab)
         settings = dataclasses.replace(settings, prometheus=dataclasses.replace(settings.prometheus, url=prom.url))
         report, took = _timed_check(lab_services(lab, settings), ("storage",))
     record(check="prometheus-empty", areas=["storage"], exit_code=report.exit_code, took_s=round(took, 2))
-    assert report.state is State.OK and report.exit_code == 0, report.areas
+    assert report.state is State.UNKNOWN and report.exit_code == 3, report.areas
+    assert "no kubelet_volume_stats" in report.areas[0].reason
     assert report.dashboard.metrics.ok and not report.dashboard.metrics.data.volumes
+
+
+def test_check_with_the_litellm_key_rejected(check_lab: DemoLab) -> None:
+    """LiteLLM alive and ready, but every keyed call answers 401 (echoing the key): UNKNOWN, the error named."""
+    lab = check_lab
+    with EchoLiteLLM(401) as llm:
+        settings = fast_settings(lab)
+        settings = dataclasses.replace(settings, litellm=dataclasses.replace(settings.litellm, url=llm.url))
+        report, took = _timed_check(lab_services(lab, settings, key="sk-planted-0123456789"), ("inference",))
+    record(check="litellm-key-rejected", areas=["inference"], exit_code=report.exit_code, took_s=round(took, 2))
+    area = report.areas[0]
+    assert report.exit_code == 3 and area.state is State.UNKNOWN, area
+    assert area.reason.startswith("LiteLLM: key rejected: /model/info: 401"), area.reason
+    assert any(e.startswith("litellm: key rejected: /model/info: 401") for e in area.source_errors), area
+    assert llm.seen_keys == ["sk-planted-0123456789"]  # /model/info only: /health (the paid tier) never ran
+    assert "0123456789" not in render_json(report)
 
 
 def test_check_with_three_second_latency_still_answers(check_lab: DemoLab) -> None:

@@ -3,7 +3,8 @@
 For each fault: no crash; keys answer (median keypress handled within 100 ms, measured on the event
 loop while the source hangs); the failing source's error and its last good data with its age are on
 the screen; and after the fault clears the source recovers by itself within one backoff period
-(plus generous slack). Recovery times are recorded for docs/reliability.md.
+(:func:`~tests.reliability.harness.recovery_bound`: the attempt in flight ends, one backoff period
+passes, the next attempt succeeds). Recovery times are recorded for docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from homelab_tui.demo.runner import DemoLab
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.ui.app import HomelabApp, make_app
 from tests.reliability.faults import FAULTS, Fault
-from tests.reliability.harness import BACKOFF, LoopLag, assert_keys_answer, lab_services, record, wait_for
+from tests.reliability.harness import (
+    BACKOFF, LoopLag, assert_keys_answer, lab_services, record, recovery_bound, wait_for,
+)
 from tests.ui.conftest import screen_text
 
 SIZE = (160, 50)
@@ -69,6 +72,10 @@ async def test_fault_is_shown_survived_and_recovered(fault_lab: DemoLab, fault: 
             assert "showing data from" in text, text
         fault.clear(lab)
         recovery = await wait_for(pilot, lambda: snap().ok, f"{fault.source} to recover")
+        hang = getattr(services.settings, fault.source).timeout if fault.hangs else 0.0
+        bound = recovery_bound(hang)
+        assert recovery <= bound, (f"{fault.id}: recovered {recovery:.2f} s after the fault cleared; one backoff "
+                                   f"period ({BACKOFF:.0f} s, after {hang:.0f} s for the hung attempt) allows {bound:.1f} s")
         await wait_for(pilot, lambda: f"✔ {fault.source}: updated" in screen_text(app), "the ✔ status line")
         record(fault=fault.id, shown_after_s=round(shown, 2), recovered_after_s=round(recovery, 2),
                key_median_ms=round(median * 1000, 1), loop_lag_worst_ms=round(lag.worst * 1000, 1),

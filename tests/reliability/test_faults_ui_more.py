@@ -16,7 +16,8 @@ from homelab_tui.sources.nvml import NvmlGpuSource
 from homelab_tui.ui.app import make_app
 from tests.reliability.stubs import EmptyPrometheus
 from tests.reliability.harness import (
-    KEY_BOUND, LoopLag, assert_keys_answer, fast_settings, key_latencies, lab_services, record, wait_for,
+    KEY_BOUND, LoopLag, assert_keys_answer, fast_settings, key_latencies, lab_services, record, recovery_bound,
+    wait_for,
 )
 from tests.ui.conftest import screen_text
 
@@ -48,6 +49,7 @@ async def test_prometheus_answering_empty(more_lab: DemoLab) -> None:
                 median = await assert_keys_answer(pilot, "prometheus-empty")
             prom.empty = False
             recovery = await wait_for(pilot, lambda: app.latest.metrics.data.volumes, "volume figures again")
+            assert recovery <= recovery_bound(), f"volume figures came back {recovery:.2f} s after the fault cleared"
             record(fault="prometheus-empty", shown_after_s=round(shown, 2), recovered_after_s=round(recovery, 2),
                    key_median_ms=round(median * 1000, 1), loop_lag_worst_ms=round(lag.worst * 1000, 1))
 

@@ -1,13 +1,28 @@
-"""The Conventions screen lists every violation with its rule, why and fix, from the live cluster state."""
+"""The Conventions screen lists every violation with its rule, why and fix, from the live cluster state;
+fixing violations through the API server (kubectl) makes their rows disappear live."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 
 from homelab_tui.model.conventions import check_conventions, rule
 from homelab_tui.model.snapshot import Snapshot
+from homelab_tui.demo.runner import DemoLab
+from homelab_tui.ui.app import make_app
+from tests.reliability.harness import lab_services, wait_for
 from tests.ui.conftest import build_app, screen_text, settle
 from tests.ui.demo_state import demo_state
+
+KUBECTL = shutil.which("kubectl")
+#: what rule 15 asks of a DinD pod: its own DNS, without the jetzinger.com search domain
+DIND_DNS = {"spec": {"template": {"spec": {"dnsPolicy": "None", "dnsConfig": {
+    "nameservers": ["10.43.0.10"], "searches": ["dev.svc.cluster.local", "svc.cluster.local", "cluster.local"]}}}}}
 
 
 async def test_violations_listed_with_why_and_fix():
@@ -39,6 +54,32 @@ async def test_fixing_a_violation_makes_it_disappear():
         app.refresh_state()
         await settle(pilot)
         assert "Ingress dev/nginx-proxy" not in screen_text(app)
+
+
+def kubectl(lab: DemoLab, home: Path, *args: str) -> None:
+    assert KUBECTL is not None
+    out = subprocess.run([KUBECTL, "--kubeconfig", str(lab.kubeconfig_path), "--request-timeout=10s", *args],
+                         capture_output=True, text=True, timeout=60, env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, f"kubectl {' '.join(args)} failed: {out.stderr}"
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="no kubectl binary")
+async def test_violations_fixed_through_the_api_disappear_live(tmp_path: Path) -> None:
+    with DemoLab(tmp_path / "lab", step=0.2) as lab:
+        app = make_app(lab_services(lab))
+        async with app.run_test(size=(160, 50)) as pilot:
+            await pilot.press("8")
+            await wait_for(pilot, lambda: "9 violation(s)" in screen_text(app), "the demo's 9 violations")
+            text = screen_text(app)
+            assert "Ingress dev/nginx-proxy" in text and "Deployment dev/devcontainer-dind" in text, text
+            kubectl(lab, tmp_path, "delete", "ingress", "nginx-proxy", "-n", "dev")
+            kubectl(lab, tmp_path, "patch", "deployment", "devcontainer-dind", "-n", "dev", "--type", "merge",
+                    "-p", json.dumps(DIND_DNS))
+            await wait_for(pilot, lambda: "6 violation(s)" in screen_text(app), "3 rows fewer after the fixes")
+            text = screen_text(app)
+            assert "nginx-proxy" not in text and "devcontainer-dind" not in text, text
+            assert "Deployment docs/paperless-gpt" in text, "the violations not fixed are still listed"
+        app.services.close()
 
 
 async def test_no_cluster_data_says_so():
