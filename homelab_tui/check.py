@@ -3,6 +3,10 @@
 It evaluates exactly what the Overview shows (``model.overview.build_overview``) and exits with the
 Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. It never touches the terminal beyond
 printing, and every wait is bounded.
+
+LiteLLM's full ``/health`` calls every model, the paid one too, and ``check`` may run every minute: it is
+called only with ``full_health`` (``--full-health``), and its result is saved for the runs in between
+(:mod:`homelab_tui.sources.litellm_cache`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from homelab_tui.model.health import AreaStatus, State
 from homelab_tui.model.snapshot import Snapshot, format_age
 from homelab_tui.model.state import DashboardState
 from homelab_tui.services import Services
+from homelab_tui.sources.litellm import LiteLLMSource
+from homelab_tui.sources.litellm_cache import HealthCache
 
 JSON_VERSION = 1
 
@@ -31,24 +37,32 @@ class CheckReport:
     dashboard: DashboardState
     checked_at: float
     context: str
-    #: convention violations when ``--conventions`` was asked for
+    #: convention violations when ``--conventions`` was asked for (None: not asked, or the cluster unread)
     conventions: tuple[Any, ...] | None = None
+    conventions_asked: bool = False
 
     @property
     def exit_code(self) -> int:
         return int(self.state.value)
 
 
-def gather(services: Services, wait: float) -> DashboardState:
+def gather(services: Services, wait: float, *, full_health: bool = False,
+           health_cache: HealthCache | None = None) -> DashboardState:
     """Read every source once, concurrently, within ``wait`` seconds (plus the sources' own timeouts)."""
     changed = threading.Event()
     services.kube.start(on_change=changed.set)
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="check") as pool:
-        futures = [pool.submit(src.refresh) for src in (services.prometheus, services.litellm, services.gpu)]
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="check") as pool:
+        unreachable = pool.submit(_cluster_unreachable, services.kube)
+        futures = [pool.submit(src.refresh) for src in (services.prometheus, services.gpu)]
+        llm = services.litellm
+        if isinstance(llm, LiteLLMSource):
+            futures.append(pool.submit(llm.read_once, health_cache or HealthCache(), full=full_health))
+        else:
+            futures.append(pool.submit(llm.refresh))
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             snap = services.kube.current()
-            if _kube_settled(snap):
+            if _kube_settled(snap) or (snap.error and unreachable.done() and unreachable.result()):
                 break
             changed.wait(0.05)
             changed.clear()
@@ -57,11 +71,26 @@ def gather(services: Services, wait: float) -> DashboardState:
     return services.state()
 
 
+def _cluster_unreachable(kube: object) -> bool:
+    """True when the kubeconfig cannot be used or the API server cannot be reached at all (refused,
+    unknown host): the watch cache would only repeat that error, so ``check`` need not wait for it."""
+    from homelab_tui.sources.kube_client import KubeError
+
+    api = getattr(kube, "api", None)
+    if api is None:
+        return False
+    try:
+        api().get("/version")
+    except KubeError as exc:
+        return exc.status in (0, 401)  # no usable kubeconfig, no answer, or credentials refused
+    return False
+
+
 def _kube_settled(snap: Snapshot) -> bool:
     from homelab_tui.sources.resources import WATCHED
 
     if snap.data is None:
-        return snap.error is not None and snap.attempted_at is not None and "no kubeconfig" in (snap.error or "")
+        return False
     required = {s.key for s in WATCHED if not s.optional}
     done = set(snap.data.synced) | set(snap.data.errors) | set(snap.data.absent)
     optional_done = {s.key for s in WATCHED if s.optional} <= done
@@ -69,23 +98,27 @@ def _kube_settled(snap: Snapshot) -> bool:
 
 
 def run_check(services: Services, *, areas: Sequence[str] | None = None, conventions: bool = False,
-              wait: float | None = None, now: float | None = None) -> CheckReport:
-    """Read every source once (bounded) and judge the areas exactly as the Overview does."""
+              wait: float | None = None, now: float | None = None, full_health: bool = False,
+              health_cache: HealthCache | None = None) -> CheckReport:
+    """Read every source once (bounded) and judge the areas exactly as the Overview does.
+
+    ``full_health`` calls LiteLLM's full ``/health`` (every model, the paid one too) and saves the result in
+    ``health_cache`` (default: under ``$XDG_STATE_HOME``); without it a saved result is reused when fresh."""
     from homelab_tui.model.conventions import check_conventions
     from homelab_tui.model.overview import AREAS, build_overview, overall_state
 
     settings: Settings = services.settings
     timeout = wait if wait is not None else settings.kubernetes.timeout + 2.0
-    state = gather(services, timeout)
+    state = gather(services, timeout, full_health=full_health, health_cache=health_cache)
     now = time.time() if now is None else now
     selected = tuple(areas or AREAS) + (("conventions",) if conventions else ())
     rows = build_overview(state, settings, now, areas=selected)
     violations = None
     if conventions:
         cluster = state.cluster.data if state.cluster.has_data else None
-        violations = tuple(check_conventions(cluster, settings)) if cluster is not None else ()
+        violations = tuple(check_conventions(cluster, settings)) if cluster is not None else None
     context = services.context or (state.cluster.data.context if state.cluster.data else "")
-    return CheckReport(overall_state(rows), rows, state, now, context, violations)
+    return CheckReport(overall_state(rows), rows, state, now, context, violations, conventions)
 
 
 # ------------------------------------------------------------------------------ rendering
@@ -122,13 +155,18 @@ def to_json(report: CheckReport) -> dict[str, Any]:
         "sources": {key: _source_json(snap, now) for key, snap in
                     (("kubernetes", d.cluster), ("prometheus", d.metrics), ("litellm", d.llm), ("gpu", d.gpu))},
     }
-    if report.conventions is not None:
-        doc["conventions"] = [_violation_json(v) for v in report.conventions]
+    if report.conventions_asked:
+        doc["conventions"] = None if report.conventions is None else [_violation_json(v)
+                                                                     for v in report.conventions]
     return doc
 
 
 def _violation_json(v: Any) -> dict[str, Any]:
-    return {"rule": v.rule_id, "resource": v.resource, "state": v.state.label, "message": v.message}
+    from homelab_tui.model.conventions import rule
+
+    r = rule(v.rule_id)
+    return {"rule": v.rule_id, "number": r.number, "title": r.title, "resource": v.resource,
+            "state": v.state.label, "message": v.message, "why": r.why, "fix": r.fix}
 
 
 def render_json(report: CheckReport) -> str:
@@ -147,9 +185,21 @@ def render_table(report: CheckReport) -> str:
             line = f"  ! {a.title}: {err}"
             if line not in lines:
                 lines.append(line)
-    if report.conventions is not None:
+    if report.conventions_asked:
         lines.append("")
-        lines.append(f"conventions: {len(report.conventions)} violation(s)")
-        for v in report.conventions:
-            lines.append(f"  {v.state.label.upper():7} {v.rule_id:>3}  {v.resource}: {v.message}")
+        lines += _conventions_lines(report.conventions)
     return "\n".join(lines)
+
+
+def _conventions_lines(violations: tuple[Any, ...] | None) -> list[str]:
+    from homelab_tui.model.conventions import rule
+
+    if violations is None:
+        return ["conventions: unknown (the cluster could not be read)"]
+    lines = [f"conventions: {len(violations)} violation(s)"]
+    for v in violations:
+        r = rule(v.rule_id)
+        lines.append(f"  {v.state.label.upper():7} #{r.number:<2} {r.title} — {v.resource}: {v.message}")
+        lines.append(f"          why: {r.why}")
+        lines.append(f"          fix: {r.fix}")
+    return lines

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -32,6 +33,7 @@ exit codes:
   5    gpu-mode: the switch failed or timed out after it began (the message says if it was rolled back)
   130  interrupted
   check uses the Nagios codes instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+  (3 also for bad input, and when the result could not be written, e.g. a closed pipe)
 
 secrets: the LiteLLM key is read from $HOMELAB_TUI_LITELLM_KEY or from the file named by
 litellm.key_file in the config; it is never accepted as a command-line flag.
@@ -45,6 +47,42 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(_Parser.usage_exit, f"homelab-tui: error: {message} (see homelab-tui --help)\n")
+
+
+#: global flags that take a value (the value is never the command)
+_VALUE_FLAGS = ("--kubeconfig", "--context", "--config")
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv`` (``check`` in ``--context lab check``, none in ``--context check``)."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            return next(args, None)
+        if arg in _VALUE_FLAGS:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def _seconds(text: str) -> float:
+    """argparse type for ``--wait``: a finite number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
+def _step(text: str) -> float:
+    """argparse type for ``demo-server --step``: a finite number of seconds above 0 (0 would spin a core)."""
+    value = _seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
 
 
 def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -82,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_global_flags(demo, suppress=True)
     demo.add_argument("--scale", type=int, default=1, choices=range(1, 21), metavar="N",
                       help="multiply the home-lab's size (1-20; 10 = ~3,000 pods)")
-    demo.add_argument("--step", type=float, default=1.0, metavar="SECONDS",
+    demo.add_argument("--step", type=_step, default=1.0, metavar="SECONDS",
                       help="seconds between simulated pod transitions (default 1)")
     demo.add_argument("--workdir", metavar="DIR", help="where to write the kubeconfig and config (default: a temp dir)")
 
@@ -90,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="evaluate the Overview's rules headless and exit with a Nagios code",
         description="Evaluate the same rules as the Overview screen and print a table (or --json). Exit codes "
                     "follow the Nagios plugin convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (a source "
-                    "could not be read, bad configuration or command line).",
+                    "could not be read, bad configuration or command line, the output could not be written). "
+                    "LiteLLM's full /health (it calls every model, the paid one too) runs only with "
+                    "--full-health; other runs reuse its result for litellm.health_interval.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_global_flags(check, suppress=True)
@@ -98,8 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--only", metavar="AREAS",
                        help="comma-separated areas: nodes,namespaces,certificates,storage,gpu,inference,conventions")
     check.add_argument("--conventions", action="store_true", help="also check the home-lab's conventions")
-    check.add_argument("--wait", type=float, metavar="SECONDS",
+    check.add_argument("--wait", type=_seconds, metavar="SECONDS",
                        help="longest wait for the Kubernetes caches (default: kubernetes.timeout + 2)")
+    check.add_argument("--full-health", action="store_true",
+                       help="also call LiteLLM's full /health (every model, the PAID tier too) and save the "
+                            "result under $XDG_STATE_HOME/homelab-tui/ for the runs within litellm.health_interval")
 
     from homelab_tui.cli_gpu import add_gpu_mode_parser
 
@@ -110,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    is_check = "check" in argv
+    is_check = _command_of(argv) == "check"
     _Parser.usage_exit = EXIT_CHECK_UNKNOWN if is_check else EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -130,6 +173,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CHECK_UNKNOWN if is_check else exc.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - a bug still ends in one line, never a traceback
+        if os.environ.get("HOMELAB_TUI_DEBUG"):
+            raise
+        # only the type: an exception's text may hold data from a server (a secret, a key)
+        print(f"homelab-tui: internal error ({type(exc).__name__}); set HOMELAB_TUI_DEBUG=1 to see where",
+              file=sys.stderr)
+        return EXIT_CHECK_UNKNOWN if is_check else EXIT_FAILURE
 
 
 # ---------------------------------------------------------------------------- commands
@@ -174,9 +224,12 @@ def _check(args: argparse.Namespace) -> int:
     from homelab_tui.services import build_services, demo_services
 
     try:
-        areas = resolve_areas([args.only]) if args.only else None
+        areas = resolve_areas([args.only]) if args.only is not None else None
     except ValueError as exc:
         raise ConfigError(f"--only: {exc}") from None
+    if areas == ():
+        raise ConfigError("--only: no area named (known: nodes, namespaces, certificates, storage, gpu, "
+                          "inference, conventions)")
     settings = _load_settings(args)
     _check_kubeconfig_flag(args)
     if args.demo:
@@ -184,11 +237,42 @@ def _check(args: argparse.Namespace) -> int:
     else:
         services = build_services(settings, kubeconfig=args.kubeconfig, context=args.context, read_only=True)
     try:
-        report = run_check(services, areas=areas, conventions=args.conventions, wait=args.wait)
+        report = run_check(services, areas=areas, conventions=args.conventions, wait=args.wait,
+                           full_health=args.full_health)
     finally:
         services.close()
-    print(render_json(report) if args.json else render_table(report))
-    return report.exit_code
+    return report.exit_code if _write_out(render_json(report) if args.json else render_table(report)) \
+        else EXIT_CHECK_UNKNOWN
+
+
+def _write_out(text: str) -> bool:
+    """Print ``text``; characters stdout's encoding lacks become '?'. False when stdout is closed or broken."""
+    out = sys.stdout
+    try:
+        if hasattr(out, "reconfigure"):
+            out.reconfigure(errors="replace")
+        out.write(text + "\n")
+        out.flush()
+    except OSError as exc:  # BrokenPipeError: the reader went away (| head -c0)
+        # Python flushes stdout again at exit: point it at /dev/null so that flush cannot fail too
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, out.fileno())
+        except (OSError, ValueError):
+            pass
+        finally:
+            os.close(devnull)
+        _say(f"homelab-tui: cannot write the result: {exc.strerror or type(exc).__name__}")
+        return False
+    return True
+
+
+def _say(line: str) -> None:
+    """One line on stderr, if stderr is still there."""
+    try:
+        print(line, file=sys.stderr)
+    except OSError:
+        pass
 
 
 def _demo_server(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from homelab_tui.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT
 
 EXIT_REFUSED = 4
 EXIT_SWITCH_FAILED = 5
+EXIT_CONFLICT = 6
 
 GPU_MODE_EXIT_CODES = """\
 exit codes:
@@ -25,10 +26,14 @@ exit codes:
   2    bad command line (unknown mode name, unknown flag)
   3    bad configuration (config file, kubeconfig, unknown context)
   4    refused, nothing changed: pre-flight failed (GPU node not Ready, deployment missing, another pod holds
-       nvidia.com/gpu), another switch is half-done, the deployments changed meanwhile, --read-only, or the
-       prompt was not confirmed
+       nvidia.com/gpu), another switch is half-done or started first, the deployments changed meanwhile,
+       --read-only, or the prompt was not confirmed
   5    the switch failed or timed out after it began; the message says whether it was rolled back (asked,
-       or automatic with --yes) or is left half-done (recorded on the deployments; run gpu-mode again)
+       or automatic with --yes), is left half-done (recorded on the deployments; run gpu-mode again) or was
+       stopped because another switch took over
+  6    status only: conflicting state, more than one vLLM deployment is up on the one GPU; a switch to a
+       mode resolves it (the others are scaled down and gone first, then the mode's own deployment is
+       kept or scaled up)
   130  interrupted (Ctrl-C): the switch stops at a safe point and is left recorded as half-done
 """
 
@@ -102,6 +107,7 @@ class _GpuCli:
         from homelab_tui.actions import registry
         from homelab_tui.actions.base import ActionError, ReadOnlyError, RefusedError, make_context
         from homelab_tui.actions.gpu_mode import gpu_target, read_gpu, status_lines
+        from homelab_tui.model.gpu import CONFLICT
         from homelab_tui.sources.kube_client import KubeError, KubeTarget, load_kube_api
 
         try:
@@ -115,6 +121,11 @@ class _GpuCli:
                 return self.fail(f"cannot read the GPU state: {exc}", EXIT_FAILURE)
             for line in status_lines(reading, self.settings):
                 self.say(line)
+            if reading.status.mode == CONFLICT:
+                up = " and ".join(d.name for d in reading.status.deployments if d.up)
+                modes = "|".join(m.name for m in self.settings.gpu.modes)
+                return self.fail(f"conflicting state: {up} are up at once on one GPU; resolve it with "
+                                 f"`homelab-tui gpu-mode {modes}`", EXIT_CONFLICT)
             return EXIT_OK
         ctx = make_context(api, self.settings, read_only=bool(getattr(self.args, "read_only", False)),
                            poll=self.poll)
@@ -141,7 +152,7 @@ class _GpuCli:
             return EXIT_OK
         self.fail(outcome.message, EXIT_SWITCH_FAILED)
         if outcome.status in ("refused", "conflict") and not outcome.follow_ups:
-            return EXIT_REFUSED
+            return EXIT_SWITCH_FAILED if outcome.details.get("changed") else EXIT_REFUSED
         rollback = next((f for f in outcome.follow_ups if f.key == "rollback"), None)
         if rollback is None:
             return EXIT_SWITCH_FAILED

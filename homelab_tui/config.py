@@ -1,8 +1,12 @@
 """Typed settings. Defaults describe the home-lab (../shared/seed/project-context.md).
 
 The config file is TOML, by default ``$XDG_CONFIG_HOME/homelab-tui/config.toml``.
-Every key is optional; an unknown key or a value of the wrong type is a
-:class:`~homelab_tui.errors.ConfigError` naming the file and the key.
+Every key is optional; an unknown key, a value of the wrong type or a value
+out of range is a :class:`~homelab_tui.errors.ConfigError` naming the file and
+the key (one line, exit code 3). Out of range: a timeout or polling interval
+that is not above 0, ``litellm.health_interval`` under 60 s, an empty
+``inference.chain``, an alias listed twice in ``chain`` and ``extra``, two GPU
+modes on one deployment.
 
 Secrets never come from the command line: the LiteLLM key is read from the
 environment variable ``HOMELAB_TUI_LITELLM_KEY`` or from ``litellm.key_file``.
@@ -11,6 +15,7 @@ environment variable ``HOMELAB_TUI_LITELLM_KEY`` or from ``litellm.key_file``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -273,6 +278,9 @@ def _inference_from(value: Any, where: str) -> InferenceSettings:
         raw = value.pop("backends")
         if not isinstance(raw, Mapping):
             raise ConfigError(f"{where}.backends: expected a table of alias = {{ ... }}")
+        for alias, spec in raw.items():
+            if not isinstance(spec, Mapping):
+                raise ConfigError(f"{where}.backends.{alias}: expected a table {{ namespace = ..., deployment = ..., paid = ... }}")
         kwargs["backends"] = tuple(
             _build(Backend, {"alias": alias, **dict(spec)}, f"{where}.backends.{alias}")
             for alias, spec in raw.items()
@@ -280,6 +288,10 @@ def _inference_from(value: Any, where: str) -> InferenceSettings:
     if value:
         raise ConfigError(f"{where}.{next(iter(value))}: unknown key (known: backends, chain, extra)")
     return InferenceSettings(**kwargs)
+
+
+#: the shortest ``litellm.health_interval``: a full /health calls every model, the paid one too
+MIN_HEALTH_INTERVAL = 60.0
 
 
 def _validate(s: Settings) -> None:
@@ -292,10 +304,54 @@ def _validate(s: Settings) -> None:
                       ("ollama.url", s.ollama.url)):
         if url and not url.startswith(("http://", "https://")):
             raise ConfigError(f"{s.source}: {name} must start with http:// or https:// (got {url!r})")
-    for name, value in (("kubernetes.timeout", s.kubernetes.timeout), ("prometheus.timeout", s.prometheus.timeout),
-                        ("litellm.timeout", s.litellm.timeout)):
-        if value <= 0:
-            raise ConfigError(f"{s.source}: {name} must be positive")
+    _validate_seconds(s)
+    _validate_inference(s.source, s.inference)
+    _validate_gpu_modes(s.source, s.gpu)
+
+
+def _validate_seconds(s: Settings) -> None:
+    """Every timeout and polling interval is a finite number of seconds above 0 (0 would poll in a tight loop)."""
+    for name, value in (("kubernetes.timeout", s.kubernetes.timeout),
+                        ("kubernetes.watch_timeout", s.kubernetes.watch_timeout),
+                        ("kubernetes.max_backoff", s.kubernetes.max_backoff),
+                        ("prometheus.timeout", s.prometheus.timeout), ("prometheus.interval", s.prometheus.interval),
+                        ("litellm.timeout", s.litellm.timeout), ("litellm.interval", s.litellm.interval),
+                        ("litellm.health_interval", s.litellm.health_interval),
+                        ("ollama.timeout", s.ollama.timeout), ("gpu.switch_timeout", s.gpu.switch_timeout)):
+        if not (math.isfinite(value) and value > 0):
+            raise ConfigError(f"{s.source}: {name} must be positive (seconds), got {value:g}")
+    if s.litellm.health_interval < MIN_HEALTH_INTERVAL:
+        raise ConfigError(f"{s.source}: litellm.health_interval must be at least {MIN_HEALTH_INTERVAL:g} s "
+                          f"(a full /health calls every model, the paid one too), got {s.litellm.health_interval:g}")
+
+
+def _validate_inference(source: str, inference: InferenceSettings) -> None:
+    """A chain to probe, and every alias once: the Inference screen has one row per alias."""
+    if not inference.chain:
+        raise ConfigError(f"{source}: inference.chain must name at least one model alias")
+    seen: set[str] = set()
+    for key, aliases in (("chain", inference.chain), ("extra", inference.extra)):
+        for alias in aliases:
+            if not alias.strip():
+                raise ConfigError(f"{source}: inference.{key}: a model alias must not be empty")
+            if alias in seen:
+                where = "in the chain" if key == "extra" and alias in inference.chain else "twice"
+                raise ConfigError(f"{source}: inference.{key}: {alias!r} is listed {where}; list each alias once")
+            seen.add(alias)
+
+
+def _validate_gpu_modes(source: str, gpu: GpuSettings) -> None:
+    """Each deployment belongs to one mode: two modes on one deployment would read as a conflict."""
+    owner: dict[str, str] = {}
+    for mode in gpu.modes:
+        if mode.replicas < 0:
+            raise ConfigError(f"{source}: gpu.modes.{mode.name}.replicas must not be negative")
+        if not mode.deployment:
+            continue
+        if mode.deployment in owner:
+            raise ConfigError(f"{source}: gpu.modes.{mode.name} and gpu.modes.{owner[mode.deployment]} both use "
+                              f"deployment {mode.deployment!r}; each mode needs its own")
+        owner[mode.deployment] = mode.name
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, *, explicit: bool = False) -> Settings:

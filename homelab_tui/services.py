@@ -29,8 +29,10 @@ class ClusterSource(Protocol):
 
     def current(self) -> Snapshot[ClusterState]: ...
 
-    def list_events(self, namespace: str, involved_name: str | None = None) -> list[dict[str, Any]]:
-        """Events of a namespace (optionally of one object), newest last. Blocking, bounded by the timeout."""
+    def list_events(self, namespace: str, involved_name: str | None = None,
+                    involved_kind: str | None = None) -> list[dict[str, Any]]:
+        """Events of a namespace (optionally of one object: its name, and its kind, since a Certificate and its
+        Secret, or a Deployment and its Service, share a name), newest last. Blocking, bounded by the timeout."""
 
 
 class StaticClusterSource:
@@ -56,10 +58,13 @@ class StaticClusterSource:
         """Swap in another snapshot (tests: a cluster that changed)."""
         self._snap = snapshot
 
-    def list_events(self, namespace: str, involved_name: str | None = None) -> list[dict[str, Any]]:
+    def list_events(self, namespace: str, involved_name: str | None = None,
+                    involved_kind: str | None = None) -> list[dict[str, Any]]:
         out = [e for e in self._events if e.get("metadata", {}).get("namespace") == namespace]
         if involved_name:
             out = [e for e in out if e.get("involvedObject", {}).get("name") == involved_name]
+        if involved_kind:
+            out = [e for e in out if e.get("involvedObject", {}).get("kind") == involved_kind]
         return out
 
 

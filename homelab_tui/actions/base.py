@@ -21,6 +21,7 @@ import getpass
 import threading
 import time
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Mapping
 
 from homelab_tui.actions.audit import AuditLog
@@ -37,6 +38,8 @@ class ActionError(HomelabError):
 
     #: the audit outcome this error is recorded as
     outcome = "failed"
+    #: audit-safe facts added to the outcome's details
+    details: Mapping[str, Any] = MappingProxyType({})
 
 
 class ReadOnlyError(ActionError):
@@ -200,12 +203,15 @@ class Action:
     def plan(self, ctx: ActionContext, target: Target, **params: Any) -> Plan:
         """Read the cluster and say exactly what ``execute`` would change. Raises :class:`ActionError`."""
         self._gate(ctx)
-        if not self.applies_to(target.kind):
-            raise RefusedError(f"{self.label} does not apply to {target}")
         try:
+            if not self.applies_to(target.kind):
+                raise RefusedError(f"{self.label} does not apply to {target}")
             return self._plan(ctx, target, **params)
         except KubeError as exc:
             raise ActionError(f"{self.label} {target}: {exc}") from None
+        except RefusedError as exc:  # pre-flight, paused, half-done switch: worth a line (read-only writes none)
+            self._audit_refusal(ctx, target, params, exc)
+            raise
 
     def execute(self, ctx: ActionContext, plan: Plan, progress: Progress | None = None,
                 cancel: threading.Event | None = None) -> Outcome:
@@ -218,13 +224,14 @@ class Action:
         try:
             outcome = self._execute(ctx, plan, say, cancel)
         except ActionError as exc:
-            outcome = Outcome(False, exc.outcome, str(exc), follow_ups=self._on_failure(ctx, plan))
+            outcome = Outcome(False, exc.outcome, str(exc), details=dict(exc.details),
+                              follow_ups=self._on_failure(ctx, plan, exc))
         except KubeError as exc:
             outcome = Outcome(False, "failed", one_line(f"{self.label} {plan.target}: {exc}"),
-                              follow_ups=self._on_failure(ctx, plan))
+                              follow_ups=self._on_failure(ctx, plan, exc))
         except Exception as exc:  # noqa: BLE001 - a bug still ends as one audited line; its text may hold data
             outcome = Outcome(False, "failed", f"{self.label} {plan.target}: internal error ({type(exc).__name__})",
-                              follow_ups=self._on_failure(ctx, plan))
+                              follow_ups=self._on_failure(ctx, plan, exc))
         return self._audit(ctx, plan, outcome)
 
     # ------------------------------------------------------------------ for subclasses
@@ -235,15 +242,27 @@ class Action:
     def _execute(self, ctx: ActionContext, plan: Plan, progress: Progress, cancel: threading.Event) -> Outcome:
         raise NotImplementedError
 
-    def _on_failure(self, ctx: ActionContext, plan: Plan) -> tuple[FollowUp, ...]:
-        """Follow-ups to offer when ``_execute`` raised (e.g. a GPU rollback)."""
+    def _on_failure(self, ctx: ActionContext, plan: Plan, error: Exception) -> tuple[FollowUp, ...]:
+        """Follow-ups to offer when ``_execute`` raised ``error`` (e.g. a GPU rollback)."""
         return ()
 
     # ------------------------------------------------------------------ internals
 
     def _gate(self, ctx: ActionContext) -> None:
         if ctx.read_only:
-            raise ReadOnlyError(f"{self.label or self.id}: refused, the dashboard runs in read-only mode")
+            raise ReadOnlyError(f"{self.label or self.id}: refused in read-only mode (--read-only): nothing may change "
+                                "the cluster")
+
+    def _audit_refusal(self, ctx: ActionContext, target: Target, params: Mapping[str, Any], exc: RefusedError) -> None:
+        """One audit line for a plan refused by the cluster's state; only plain, non-secret inputs go in it."""
+        plain = {i.name: params[i.name] for i in self.inputs if i.kind != "secret" and i.name in params
+                 and isinstance(params[i.name], (str, int, float, bool))}
+        entry = {"action": self.id, "target": str(target), "context": ctx.context, "user": ctx.user,
+                 "outcome": exc.outcome, "message": str(exc), "details": {"stage": "plan", **plain}}
+        try:
+            ctx.audit.append(entry, now=ctx.clock())
+        except OSError:
+            pass  # the refusal itself still reaches the user; nothing changed that the line would record
 
     def _audit(self, ctx: ActionContext, plan: Plan, outcome: Outcome) -> Outcome:
         entry = {

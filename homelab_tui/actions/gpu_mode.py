@@ -5,6 +5,10 @@ GPU deployment to 0 through the scale subresource and wait until its pods are go
 target up and wait until Ready (``gpu.switch_timeout``), verify by reading back, clear the record.
 A failure, timeout or cancel leaves the record in place and offers a rollback to the previous mode
 with the remembered replica counts (and a retry).
+
+Two switches started at once never both run: the record is written compare-and-swap and every
+change is made only while the record is still this switch's (:mod:`homelab_tui.actions.gpu_record`).
+The one that finds another switch's record stops with a :class:`ConflictError` and offers nothing.
 """
 
 from __future__ import annotations
@@ -12,25 +16,27 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import threading
+import uuid
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from homelab_tui.actions.base import (Action, ActionContext, ActionError, ConflictError, FollowUp, Input, Outcome,
                                       Plan, Progress, RefusedError, Target, VerifyError)
-from homelab_tui.actions.gpu_state import (ANNOTATION, PendingSwitch, SwitchSteps, pending_from_annotations,
-                                           preflight_problems, switch_steps)
-from homelab_tui.actions.kube_ops import (MERGE_PATCH, list_items, object_path, pod_is_ready, pod_state_text,
-                                          retry_conflicts, selector_of, set_replicas, wait_for)
+from homelab_tui.actions.gpu_record import SwitchRaceError, check_owned, claim, describe_other, guarded_scale, release
+from homelab_tui.actions.gpu_state import (PendingSwitch, SwitchSteps, pending_from_annotations, preflight_problems,
+                                           switch_steps)
+from homelab_tui.actions.kube_ops import (list_items, object_path, pod_is_ready, pod_state_text, selector_of,
+                                          wait_for)
 from homelab_tui.actions.rollout import FAILING
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
-from homelab_tui.model.gpu import GpuStatus, derive_gpu_mode
+from homelab_tui.model.gpu import CONFLICT, GpuStatus, derive_gpu_mode
 from homelab_tui.sources.kube_client import KubeApi, KubeError
 
 
 def gpu_target(settings: Settings) -> Target:
-    """The target of the GPU-mode action (the GPU screen's selection)."""
-    return Target("GpuMode", settings.gpu.namespace, settings.gpu.node)
+    """The target of the GPU-mode action (the GPU screen's selection): the GPU node, shown "GpuMode NODE"."""
+    return Target("GpuMode", "", settings.gpu.node)
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,12 @@ def _deployment(ns: str, name: str) -> Target:
     return Target("Deployment", ns, name)
 
 
-def read_gpu(api: KubeApi, settings: Settings, now: float) -> GpuReading:
-    """Read the GPU deployments, every pod and the GPU node, and derive the mode as the GPU screen does."""
+def read_gpu(api: KubeApi, settings: Settings, now: float, *, every_pod: bool = True) -> GpuReading:
+    """Read the GPU deployments, the pods and the GPU node, and derive the mode as the GPU screen does.
+
+    ``every_pod`` lists the pods of every namespace (to find a foreign pod holding the GPU: the plan and
+    the checks before a switch); without it only the GPU namespace is listed (the polls while waiting).
+    """
     gpu = settings.gpu
     deployments: dict[str, dict[str, Any]] = {}
     for name in gpu.gpu_deployments:
@@ -62,7 +72,7 @@ def read_gpu(api: KubeApi, settings: Settings, now: float) -> GpuReading:
         except KubeError as exc:
             if exc.status != 404:
                 raise
-    pods = list_items(api, "Pod", None)
+    pods = list_items(api, "Pod", None if every_pod else gpu.namespace)
     try:
         nodes: tuple[Any, ...] = (api.get(object_path(Target("Node", "", gpu.node))),)
     except KubeError as exc:
@@ -171,6 +181,9 @@ class GpuModeAction(Action):
         if pending is not None:
             title = (f"Finish the GPU switch {pending.from_mode or '?'} → {mode}" if mode == pending.to_mode
                      else f"Roll back the GPU switch {pending.from_mode} → {pending.to_mode} (back to {mode})")
+        elif reading.status.mode == CONFLICT:
+            up = [d.name for d in reading.status.deployments if d.up]
+            title = f"Resolve the GPU conflict ({' and '.join(up) or 'several vLLM deployments'} up at once) → {mode}"
         else:
             title = f"Switch GPU mode {steps.from_mode or '?'} → {mode}" if changes else f"GPU mode is already {mode}"
         return Plan(self.id, target, title, tuple(changes), tuple(warnings), details=details,
@@ -180,7 +193,11 @@ class GpuModeAction(Action):
 
     def _execute(self, ctx: ActionContext, plan: Plan, progress: Progress, cancel: threading.Event) -> Outcome:
         gpu, steps = ctx.settings.gpu, plan.state["steps"]
+        expected: PendingSwitch | None = plan.state.get("pending")
         reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+        if reading.pending != expected:
+            raise SwitchRaceError(f"{describe_other(reading.pending)} since the plan; nothing changed — look again",
+                                  changed=False)
         now_steps = switch_steps(gpu, reading.status, steps.to_mode, reading.pending, reading.pod_counts())
         if dict(now_steps.replicas) != dict(steps.replicas):
             raise ConflictError(f"the GPU deployments changed since the plan (replicas now {dict(now_steps.replicas)}, "
@@ -188,43 +205,45 @@ class GpuModeAction(Action):
         problems, _ = preflight_problems(gpu, reading.status, steps.to_mode)
         if problems:
             raise RefusedError("pre-flight failed: " + "; ".join(problems))
-        record = self._record(ctx, steps, plan.state.get("pending"))
-        self._annotate(ctx, reading, record.to_json())
+        record = self._record(ctx, steps, expected)
+        names = [name for name in gpu.gpu_deployments if name in reading.deployments]
+        claim(ctx.api, gpu, names, expected, record)
         progress(f"recorded the switch {record.from_mode or '?'} → {record.to_mode} on the deployments")
         try:
-            self._switch(ctx, steps, bool(plan.details.get("wait", True)), progress, cancel)
+            self._switch(ctx, steps, record, bool(plan.details.get("wait", True)), progress, cancel)
+            release(ctx.api, gpu, names, record)
+        except SwitchRaceError as exc:
+            raise SwitchRaceError(f"switch {steps.from_mode or '?'} → {steps.to_mode} stopped: {exc}; "
+                                  f"now {self._state_text(ctx)}", changed=True) from None
         except (ActionError, KubeError) as exc:
             state = self._state_text(ctx)
-            kind = type(exc) if isinstance(exc, ActionError) else ActionError
+            # a 409 storm mid-way is a failure of this (still recorded) switch, not a refusal
+            kind = type(exc) if isinstance(exc, ActionError) and not isinstance(exc, ConflictError) else ActionError
             raise kind(f"switch {steps.from_mode or '?'} → {steps.to_mode} failed: {exc}; now {state}; "
                        "recorded as half-done") from None
-        self._annotate(ctx, read_gpu(ctx.api, ctx.settings, ctx.clock()), None)
         return Outcome(True, "ok", f"GPU mode is {steps.to_mode} ({self._state_text(ctx)})")
 
     def _record(self, ctx: ActionContext, steps: SwitchSteps, pending: PendingSwitch | None) -> PendingSwitch:
         target = {steps.up[0]: steps.up[2]} if steps.up else {}
         if pending is not None and pending.to_mode == steps.to_mode:
-            return dataclasses.replace(pending, target=target or pending.target)  # finishing: keep the rollback
+            # finishing: keep the rollback, under a token of its own
+            return dataclasses.replace(pending, target=target or pending.target, token=uuid.uuid4().hex)
         return PendingSwitch(from_mode=steps.from_mode, to_mode=steps.to_mode, started=_stamp(ctx.clock()),
-                             user=ctx.user, replicas=dict(steps.replicas), target=target)
+                             user=ctx.user, replicas=dict(steps.replicas), target=target, token=uuid.uuid4().hex)
 
-    def _annotate(self, ctx: ActionContext, reading: GpuReading, value: str | None) -> None:
-        body = {"metadata": {"annotations": {ANNOTATION: value}}}
-        for name in reading.deployments:
-            path = object_path(_deployment(ctx.settings.gpu.namespace, name))
-            retry_conflicts(lambda p=path: ctx.api.patch(p, body, MERGE_PATCH), what=f"record the switch on {name}")
-
-    def _switch(self, ctx: ActionContext, steps: SwitchSteps, wait: bool, progress: Progress,
-                cancel: threading.Event) -> None:
+    def _switch(self, ctx: ActionContext, steps: SwitchSteps, record: PendingSwitch, wait: bool,
+                progress: Progress, cancel: threading.Event) -> None:
+        """Each change re-checks that the record is still ours (and is sent conditioned on it); so does each poll."""
         gpu = ctx.settings.gpu
         ns = gpu.namespace
         for name, _ in steps.down:
             progress(f"scaling {ns}/{name} to 0")
-            set_replicas(ctx.api, _deployment(ns, name), 0)
+            guarded_scale(ctx.api, gpu, name, 0, record)
         others = [name for name in gpu.gpu_deployments if not steps.up or name != steps.up[0]]
 
         def others_gone() -> tuple[bool, str]:
-            reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+            reading = read_gpu(ctx.api, ctx.settings, ctx.clock(), every_pod=False)
+            check_owned(reading.deployments, record)
             for name in others:
                 dep = reading.deployments.get(name)
                 if dep is not None and int((dep.get("spec") or {}).get("replicas") or 0) != 0:
@@ -240,10 +259,11 @@ class GpuModeAction(Action):
             return
         name, _, want = steps.up
         progress(f"scaling {ns}/{name} to {want}")
-        set_replicas(ctx.api, _deployment(ns, name), want)
+        guarded_scale(ctx.api, gpu, name, want, record)
 
         def target_ready() -> tuple[bool, str]:
-            reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+            reading = read_gpu(ctx.api, ctx.settings, ctx.clock(), every_pod=False)
+            check_owned(reading.deployments, record)
             pods = [p for p in reading.pods.get(name, ()) if not (p.get("metadata") or {}).get("deletionTimestamp")]
             states = sorted({pod_state_text(p) for p in pods if not pod_is_ready(p)})
             failing = [s for s in states if s in FAILING]
@@ -255,10 +275,11 @@ class GpuModeAction(Action):
 
         wait_for(ctx, target_ready, timeout=gpu.switch_timeout, what=f"{ns}/{name} to become Ready",
                  progress=progress, cancel=cancel)
-        self._verify(ctx, steps, wait)
+        self._verify(ctx, steps, record, wait)
 
-    def _verify(self, ctx: ActionContext, steps: SwitchSteps, wait: bool) -> None:
-        reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+    def _verify(self, ctx: ActionContext, steps: SwitchSteps, record: PendingSwitch, wait: bool) -> None:
+        reading = read_gpu(ctx.api, ctx.settings, ctx.clock(), every_pod=False)
+        check_owned(reading.deployments, record)
         up = [d for d in reading.status.deployments if d.exists and (d.desired > 0 or reading.pods.get(d.name))]
         want = [steps.up[0]] if steps.up else []
         if [d.name for d in up] != want:
@@ -270,12 +291,14 @@ class GpuModeAction(Action):
 
     def _state_text(self, ctx: ActionContext) -> str:
         try:
-            reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+            reading = read_gpu(ctx.api, ctx.settings, ctx.clock(), every_pod=False)
         except KubeError as exc:
             return f"state unknown ({exc})"
         return ", ".join(d.text for d in reading.status.deployments)
 
-    def _on_failure(self, ctx: ActionContext, plan: Plan) -> tuple[FollowUp, ...]:
+    def _on_failure(self, ctx: ActionContext, plan: Plan, error: Exception) -> tuple[FollowUp, ...]:
+        if isinstance(error, ConflictError):
+            return ()  # another switch (or someone else) owns the GPU deployments now: offer nothing over it
         try:
             pending = pending_switch(ctx.api, ctx.settings)
         except KubeError:

@@ -31,10 +31,13 @@ class PendingSwitch:
     replicas: Mapping[str, int] = field(default_factory=dict)
     #: replicas the switch scales its target deployment to (what finishing it restores)
     target: Mapping[str, int] = field(default_factory=dict)
+    #: unique per run of a switch: tells two switches apart even when they go the same way
+    token: str = ""
 
     def to_json(self) -> str:
         return json.dumps({"from": self.from_mode, "to": self.to_mode, "started": self.started, "user": self.user,
-                           "replicas": dict(self.replicas), "target": dict(self.target)}, sort_keys=True)
+                           "replicas": dict(self.replicas), "target": dict(self.target), "token": self.token},
+                          sort_keys=True)
 
     @staticmethod
     def from_json(text: str) -> "PendingSwitch | None":
@@ -53,7 +56,8 @@ class PendingSwitch:
 
         return PendingSwitch(from_mode=str(data.get("from") or ""), to_mode=data["to"],
                              started=str(data.get("started") or ""), user=str(data.get("user") or ""),
-                             replicas=counts(data.get("replicas")), target=counts(data.get("target")))
+                             replicas=counts(data.get("replicas")), target=counts(data.get("target")),
+                             token=str(data.get("token") or ""))
 
     def describe(self) -> str:
         who = f" by {self.user}" if self.user else ""

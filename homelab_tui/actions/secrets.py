@@ -56,8 +56,12 @@ class SecretPatchAction(Action):
             changes.append(f"key {key}: {old.fingerprint} → {value.fingerprint} ({value.size} bytes)")
         if changes and others:
             changes.append(f"unchanged: {', '.join(others)}")
-        users = workloads_using(ctx.api, target.namespace, target.name)
         warnings = list(info.warnings)
+        try:
+            users = workloads_using(ctx.api, target.namespace, target.name)
+        except KubeError as exc:  # e.g. 403 on listing deployments: the patch itself may still be allowed
+            users = []
+            warnings.append(f"could not check which workloads use {target.name} ({exc}): restart them yourself")
         if not value:
             warnings.append(f"the new value of {key} is empty")
         if users:

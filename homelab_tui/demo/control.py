@@ -1,7 +1,8 @@
 """The control URL of the simulated home-lab: fault injection and request counters over HTTP.
 
     GET  /-/control                      every server's faults and request counters
-    POST /-/control/faults/{server}      JSON {down, latency, status, status_path, malformed, watch_gone}
+    POST /-/control/faults/{server}      JSON {down, latency, status, status_path, status_method, malformed,
+                                              watch_gone}
     POST /-/control/drop-watches         end every open Kubernetes watch stream
     POST /-/control/reset                clear every fault (servers come back up)
 
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
     from homelab_tui.demo.runner import DemoLab
 
 _FIELDS: dict[str, type] = {
-    "latency": float, "status": int, "status_path": str, "malformed": bool, "watch_gone": bool,
+    "latency": float, "status": int, "status_path": str, "status_method": str, "malformed": bool,
+    "watch_gone": bool,
 }
 
 

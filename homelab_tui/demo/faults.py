@@ -29,6 +29,8 @@ class ServerFaults:
     status: int = 0
     #: only apply ``status`` to paths containing this substring ("" = every path)
     status_path: str = ""
+    #: only apply ``status`` to requests with this HTTP method, e.g. "PATCH" ("" = every method)
+    status_method: str = ""
     #: answer 200 with a body that is not valid JSON
     malformed: bool = False
     #: incremented to end every open watch stream at once
@@ -48,6 +50,7 @@ class ServerFaults:
         self.latency = 0.0
         self.status = 0
         self.status_path = ""
+        self.status_method = ""
         self.malformed = False
         self.watch_gone = False
 
@@ -57,6 +60,7 @@ class ServerFaults:
             "latency": self.latency,
             "status": self.status,
             "status_path": self.status_path,
+            "status_method": self.status_method,
             "malformed": self.malformed,
             "watch_gone": self.watch_gone,
             "drop_watches_epoch": self.drop_watches_epoch,
@@ -111,7 +115,8 @@ def fault_middleware(faults: ServerFaults):
             return await handler(request)
         if faults.latency > 0:
             await asyncio.sleep(faults.latency)
-        if faults.status and (not faults.status_path or faults.status_path in request.path):
+        if faults.status and (not faults.status_path or faults.status_path in request.path) \
+                and (not faults.status_method or faults.status_method.upper() == request.method):
             code = faults.status
             if faults.name == "kubernetes":
                 return web.json_response(status_body(code, f"injected fault: {code}"), status=code)

@@ -8,6 +8,13 @@ first healthy alias of the chain; a paid tier answering is flagged.
 
 A backend scaled to 0 on purpose (e.g. ``gaming`` mode) is not a failure: the
 chain falling through to Ollama is the designed behaviour.
+
+Two ways LiteLLM cannot be read make the verdict UNKNOWN, naming the error:
+
+* the key was rejected (``health_error`` starts with :data:`KEY_REJECTED`): LiteLLM's own verdict
+  cannot be had, so the tiers are judged by their deployments only;
+* the last read of the proxy failed (``llm_error`` while the data is not a "not alive" answer): every app
+  goes through the proxy, so no tier is known to answer, whatever older data said.
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ from homelab_tui.model.health import Finding, State, worst
 from homelab_tui.model.metrics import LiteLLMData, TierHealth
 from homelab_tui.model.objects import find
 from homelab_tui.model.workloads import workload_counts
+
+#: how the LiteLLM source begins a ``health_error`` when a keyed call was refused (401/403, or a
+#: 400 "only the master key works without a database")
+KEY_REJECTED = "key rejected"
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,8 @@ class InferenceStatus:
     state: State
     reason: str
     findings: tuple[Finding, ...] = ()
+    #: why LiteLLM could not be read at the last try ("" = it could): nothing is known to answer
+    unreadable: str = ""
 
 
 def _counts(cluster: ClusterState | None, backend: Backend) -> tuple[int | None, int | None]:
@@ -85,7 +98,9 @@ def _fresh(llm: LiteLLMData | None, settings: Settings, now: float) -> tuple[boo
 
 
 def build_inference(cluster: ClusterState | None, llm: LiteLLMData | None, settings: Settings,
-                    now: float) -> InferenceStatus:
+                    now: float, *, llm_error: str | None = None) -> InferenceStatus:
+    """The tiers from the cluster and LiteLLM's last data; ``llm_error`` is the LiteLLM snapshot's error."""
+    unreadable = (llm_error or "") if llm is None or llm.alive else ""
     chain = settings.inference.chain
     aliases = list(chain) + [a for a in settings.inference.extra if a not in chain]
     fresh, age = _fresh(llm, settings, now)
@@ -108,16 +123,20 @@ def build_inference(cluster: ClusterState | None, llm: LiteLLMData | None, setti
         partial.append(dict(alias=alias, backend=backend, ready=ready, desired=desired, health=health,
                             error=verdict.error if verdict is not None else "", healthy=healthy))
     chain_rows = [p for p in partial if p["alias"] in chain]
-    answer = next((p for p in chain_rows if p["healthy"] is True), None)
+    answer = None if unreadable else next((p for p in chain_rows if p["healthy"] is True), None)
     certain = answer is not None
-    if answer is None:
+    if answer is None and not unreadable:
         answer = next((p for p in chain_rows if p["healthy"] is None), None)
-    rows = tuple(_row(p, chain, answer, llm, fresh, age) for p in partial)
+    rows = tuple(_row(p, chain, answer, fresh, age) for p in partial)
     findings = [Finding(r.state, r.alias, r.reason) for r in rows if r.state != State.OK]
     paid = answer is not None and answer["backend"].paid
     if llm is not None and not llm.alive:
         findings.append(Finding(State.FAIL, "LiteLLM", "proxy not alive (/health/liveliness)"))
-    if answer is None:
+    if llm is not None and llm.health_error.startswith(KEY_REJECTED):
+        findings.append(Finding(State.UNKNOWN, "LiteLLM", llm.health_error))
+    if unreadable:
+        findings.append(Finding(State.UNKNOWN, "inference", f"none known to answer: {unreadable}"))
+    elif answer is None:
         findings.append(Finding(State.FAIL, "inference", "no tier of the chain can answer"))
     elif paid:
         findings.append(Finding(State.WARN, "inference", f"paid tier {answer['alias']} is answering"))
@@ -128,11 +147,11 @@ def build_inference(cluster: ClusterState | None, llm: LiteLLMData | None, setti
     else:
         reason = f"{answer['alias']} answers" if answer else ""
     return InferenceStatus(rows=rows, answering=answer["alias"] if answer else None, answering_certain=certain,
-                           paid_answering=paid, state=state, reason=reason, findings=tuple(findings))
+                           paid_answering=paid, state=state, reason=reason, findings=tuple(findings),
+                           unreadable=unreadable)
 
 
-def _row(p: dict, chain: tuple[str, ...], answer: dict | None, llm: LiteLLMData | None, fresh: bool,
-         age: float | None) -> TierRow:
+def _row(p: dict, chain: tuple[str, ...], answer: dict | None, fresh: bool, age: float | None) -> TierRow:
     backend: Backend = p["backend"]
     alias = p["alias"]
     scaled_down = p["desired"] == 0

@@ -7,9 +7,11 @@ THE single code path for the TUI's Overview screen and for ``homelab-tui check``
 * a source that failed but still has last good data → the verdict of that data,
   with the error in ``source_errors`` (the state is not changed by the error);
 * a secondary source with no data (Prometheus for storage, LiteLLM for
-  inference) → the verdict of what is known, at least UNKNOWN;
+  inference) → the verdict of what is known, at least UNKNOWN; so is a Prometheus
+  that answers without any volume series while bound PVCs should have one;
 * per-resource watch errors (e.g. 403 on secrets) and absent CRDs an area
-  relies on are listed in ``source_errors`` as ``kubernetes/<resource>: ...``.
+  relies on are listed in ``source_errors`` as ``kubernetes/<resource>: ...``;
+* LiteLLM's last ``/health`` error (e.g. the key rejected) is listed as ``litellm: ...``.
 
 ``age`` is the age of the oldest source snapshot used.
 """
@@ -31,7 +33,7 @@ from homelab_tui.model.namespaces import summarize_namespaces
 from homelab_tui.model.nodes import summarize_nodes
 from homelab_tui.model.snapshot import Snapshot, one_line
 from homelab_tui.model.state import DashboardState
-from homelab_tui.model.storage import pvc_rows, storage_findings
+from homelab_tui.model.storage import NO_METRICS, pvc_rows, storage_findings
 
 #: longest reason (characters) of an area row; the findings keep the full text
 REASON_LIMIT = 160
@@ -79,6 +81,8 @@ class _Verdict:
     state: State
     reason: str
     findings: tuple[Finding, ...]
+    #: errors the judge found in a source's data (the snapshots' own errors are added by build_area)
+    source_errors: tuple[str, ...] = ()
 
 
 def _from_findings(findings: Iterable[Finding], ok_reason: str) -> _Verdict:
@@ -91,7 +95,7 @@ def _from_findings(findings: Iterable[Finding], ok_reason: str) -> _Verdict:
     return _Verdict(worst(f.state for f in fs), f"{top.subject}: {top.reason}{suffix}", fs)
 
 
-def _nodes(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings, now: float) -> _Verdict:
+def _nodes(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings, now: float) -> _Verdict:
     nodes = summarize_nodes(c, now)
     if not nodes:
         return _Verdict(State.UNKNOWN, "no nodes visible", ())
@@ -99,7 +103,7 @@ def _nodes(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: S
     return _from_findings((f for n in nodes for f in n.findings), f"{ready}/{len(nodes)} nodes Ready")
 
 
-def _namespaces(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+def _namespaces(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings,
                 now: float) -> _Verdict:
     summaries = summarize_namespaces(c, s, now)
     ready = sum(n.workloads_ready for n in summaries)
@@ -108,7 +112,7 @@ def _namespaces(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None,
                           f"{len(summaries)} namespaces, {ready}/{total} workloads ready")
 
 
-def _certificates(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+def _certificates(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings,
                   now: float) -> _Verdict:
     rows = cert_rows(c, s, now)
     days = [r.days_left for r in rows if r.days_left is not None]
@@ -119,40 +123,45 @@ def _certificates(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | Non
     return verdict
 
 
-def _storage(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+def _storage(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings,
              now: float) -> _Verdict:
     rows = pvc_rows(c, m, s)
     pct = [r.percent for r in rows if r.percent is not None]
     ok = f"{len(rows)} PVCs" + (f", fullest {max(pct):.0f} %" if pct else "")
     verdict = _from_findings(storage_findings(rows), ok)
     if m is None and rows:
-        return _Verdict(worst((verdict.state, State.UNKNOWN)),
-                        verdict.reason if verdict.state.rank > State.UNKNOWN.rank else "usage unknown (no metrics)",
-                        verdict.findings)
-    return verdict
+        why = "usage unknown (no metrics)"
+    elif m is not None and not m.volumes and any(NO_METRICS in r.flags for r in rows):
+        why = "usage unknown: Prometheus answers without any kubelet_volume_stats series"
+    else:
+        return verdict
+    return _Verdict(worst((verdict.state, State.UNKNOWN)),
+                    verdict.reason if verdict.state.rank > State.UNKNOWN.rank else why, verdict.findings)
 
 
-def _gpu(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings, now: float) -> _Verdict:
+def _gpu(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings, now: float) -> _Verdict:
     g = derive_gpu_mode(c, s, now)
     return _Verdict(g.state, g.reason, g.findings)
 
 
-def _inference(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+def _inference(c: ClusterState, m: MetricsData | None, snap: Snapshot[LiteLLMData], s: Settings,
                now: float) -> _Verdict:
-    inf = build_inference(c, llm, s, now)
+    llm = snap.data if snap.has_data else None
+    inf = build_inference(c, llm, s, now, llm_error=snap.error)
     state = inf.state if llm is not None else worst((inf.state, State.UNKNOWN))
     reason = inf.reason
-    if llm is None and inf.state.rank <= State.UNKNOWN.rank:
+    if llm is None and not inf.unreadable and inf.state.rank <= State.UNKNOWN.rank:
         reason = f"LiteLLM unknown; by deployments {inf.reason}" if inf.reason else "LiteLLM unknown"
-    return _Verdict(state, reason, inf.findings)
+    errors = (f"litellm: {llm.health_error}",) if llm is not None and llm.health_error else ()
+    return _Verdict(state, reason, inf.findings, errors)
 
 
-def _conventions(c: ClusterState, m: MetricsData | None, llm: LiteLLMData | None, s: Settings,
+def _conventions(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings,
                  now: float) -> _Verdict:
     return _from_findings(violation_findings(check_conventions(c, s)), f"{len(RULES)} rules, no violations")
 
 
-_Judge = Callable[[ClusterState, "MetricsData | None", "LiteLLMData | None", Settings, float], _Verdict]
+_Judge = Callable[[ClusterState, "MetricsData | None", "Snapshot[LiteLLMData]", Settings, float], _Verdict]
 _JUDGES: dict[str, tuple[_Judge, tuple[str, ...]]] = {
     "nodes": (_nodes, ("kubernetes",)),
     "namespaces": (_namespaces, ("kubernetes",)),
@@ -183,11 +192,11 @@ def build_area(area: str, state: DashboardState, settings: Settings, now: float)
         why = state.cluster.error or "no data yet"
         return AreaStatus(area, TITLES[area], State.UNKNOWN, f"kubernetes: {why}", sources, age, tuple(errors))
     metrics = state.metrics.data if state.metrics.has_data else None
-    llm = state.llm.data if state.llm.has_data else None
     try:
-        verdict = judge(cluster, metrics, llm, settings, now)
+        verdict = judge(cluster, metrics, state.llm, settings, now)
     except Exception as exc:  # a model bug must not take the whole Overview down
         verdict = _Verdict(State.UNKNOWN, f"cannot evaluate: {type(exc).__name__}: {exc}", ())
+    errors += [e for e in verdict.source_errors if e not in errors]
     return AreaStatus(area, TITLES[area], verdict.state, one_line(verdict.reason, REASON_LIMIT), sources, age,
                       tuple(errors), verdict.findings)
 

@@ -70,6 +70,7 @@ class KubeSource:
         self._api = api
         self._api_error: str | None = None
         self._lock = threading.RLock()
+        self._api_lock = threading.Lock()
         self._caches = {spec.key: _ResourceCache(spec) for spec in resources}
         self._revision = 0
         self._state: ClusterState | None = None
@@ -114,10 +115,16 @@ class KubeSource:
                     _shutdown_socket(resp)
 
     def api(self) -> KubeApi:
-        """The loaded client (loads the kubeconfig on first use; blocking). Raises KubeError."""
-        with self._lock:
+        """The loaded client (loads the kubeconfig on first use; blocking). Raises KubeError.
+
+        Loading (the kubernetes client's import, the kubeconfig, exec plugins) takes its own lock:
+        holding the cache lock here made :meth:`current` on the UI thread wait for it.
+        """
+        with self._api_lock:
             if self._api is None:
-                self._api = load_kube_api(self.target, self.settings.timeout)
+                api = load_kube_api(self.target, self.settings.timeout)
+                with self._lock:
+                    self._api = api
             return self._api
 
     # ------------------------------------------------------------------ reading
@@ -158,10 +165,13 @@ class KubeSource:
                             error_since=error_since, attempted_at=now)
         return Snapshot(self.name, data=state, fetched_at=now, attempted_at=now)
 
-    def list_events(self, namespace: str, involved_name: str | None = None) -> list[dict[str, Any]]:
-        query: list[tuple[str, Any]] = []
-        if involved_name:
-            query.append(("fieldSelector", f"involvedObject.name={involved_name}"))
+    def list_events(self, namespace: str, involved_name: str | None = None,
+                    involved_kind: str | None = None) -> list[dict[str, Any]]:
+        """Events of a namespace, or of one object, oldest first. Give the kind with the name: a Certificate,
+        its Secret and a Deployment and its Service often share one name, and the API server filters by both."""
+        fields = [f"involvedObject.{key}={value}" for key, value in (("kind", involved_kind), ("name", involved_name))
+                  if value]
+        query: list[tuple[str, Any]] = [("fieldSelector", ",".join(fields))] if fields else []
         data = self.api().get(f"/api/v1/namespaces/{namespace}/events", query=query)
         items = list((data or {}).get("items") or [])
         items.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime")
@@ -357,6 +367,8 @@ def _summarise(failing: list[_ResourceCache], total: int) -> str | None:
         errors.setdefault(c.error or "error", []).append(c.spec.key)
     text, keys = max(errors.items(), key=lambda kv: len(kv[1]))
     if len(failing) == total:
+        if text[:4] in ("401 ", "403 "):  # the server answered: it is the credentials, not the network
+            return f"API refused every request: {text}"
         return f"API unreachable: {text}" if "unreachable" not in text.lower() else text
     names = ", ".join(sorted(keys)[:3]) + ("…" if len(keys) > 3 else "")
     more = f" (+{len(errors) - 1} other error)" if len(errors) > 1 else ""

@@ -163,6 +163,10 @@ def load_kube_api(target: KubeTarget, timeout: float) -> KubeApi:
     existing = [p for p in paths if p.is_file()]
     configuration = k8s_client.Configuration()
     try:
+        for path in existing:
+            problem = _not_a_kubeconfig(path)
+            if problem:
+                raise KubeError(0, "BadKubeconfig", f"{path}: not a kubeconfig ({problem})")
         if existing and target.context:
             known = _context_names(existing)
             if known is not None and target.context not in known:
@@ -206,6 +210,28 @@ def _read_configs(paths: list[Path]) -> list[dict]:
         if isinstance(data, dict):
             out.append(data)
     return out
+
+
+def _not_a_kubeconfig(path: Path) -> str:
+    """Why ``path`` is not a kubeconfig ("" when it may be one; an empty file is, as for kubectl)."""
+    import yaml  # dependency of the kubernetes client
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return "not text"
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    except yaml.YAMLError as exc:
+        return "not YAML: " + one_line(str(getattr(exc, "problem", "") or exc), 80)
+    if data is None:
+        return ""
+    if not isinstance(data, dict):
+        what = "plain text" if isinstance(data, str) else f"a YAML {type(data).__name__}"
+        return f"{what}, not a mapping with clusters, contexts and users"
+    if not {"clusters", "contexts", "users", "current-context"} & set(data):
+        return "no clusters, contexts or users"
+    return ""
 
 
 def _current_context(paths: list[Path]) -> str:

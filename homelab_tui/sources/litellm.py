@@ -8,6 +8,13 @@
 * :meth:`LiteLLMSource.probe` sends ONE ``max_tokens=1`` chat and reports which model group
   answered (``x-litellm-model-group``), how many fallbacks were tried and the latency. It may
   reach the paid tier: the UI says so before calling it.
+* :meth:`LiteLLMSource.read_once` is ``homelab-tui check``'s single read: no ``/health`` unless asked
+  (``--full-health``); a saved result younger than ``health_interval`` is reused instead, and the key is
+  checked with ``/model/info``, which calls no model.
+
+A keyed call answered 401/403 (or LiteLLM's 400 "only the master key works without a database") gives a
+``health_error`` starting with :data:`~homelab_tui.model.inference.KEY_REJECTED`. A 401/403 on the
+keyless ``/health/liveliness`` means the proxy cannot be read at all: a source failure, not "not alive".
 
 The key (from :func:`homelab_tui.config.read_litellm_key`) is sent only as a Bearer header to
 the calls that need it; it never appears in an error, a log line or a repr.
@@ -17,22 +24,38 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import httpx
 
 from homelab_tui.config import Settings
+from homelab_tui.model.inference import KEY_REJECTED
 from homelab_tui.model.metrics import AliasHealth, LiteLLMData, OllamaModel, ProbeResult, TierHealth
 from homelab_tui.model.snapshot import Snapshot, one_line
 from homelab_tui.sources import litellm_parse as parse
 from homelab_tui.sources.base import SnapshotKeeper, SourceError
 from homelab_tui.sources.http import client_for, describe_transport_error
+from homelab_tui.sources.litellm_cache import HealthCache
 from homelab_tui.sources.ollama import OllamaClient
 
 NO_KEY = "no LiteLLM key: set HOMELAB_TUI_LITELLM_KEY or litellm.key_file"
 #: /health waits for every upstream; give it longer than the cheap calls
 HEALTH_TIMEOUT = 30.0
 PROBE_TIMEOUT = 30.0
+
+
+class _Health(NamedTuple):
+    """What a full /health (or the cache, or the last one) says: verdicts, when, the error, the aliases."""
+
+    aliases: dict[str, AliasHealth]
+    checked_at: float | None
+    error: str
+    models: tuple[str, ...]
+
+
+def _kept(previous: LiteLLMData, error: str | None = None) -> _Health:
+    return _Health(previous.aliases, previous.health_checked_at,
+                   previous.health_error if error is None else error, previous.models)
 
 
 class _Secret:
@@ -95,7 +118,10 @@ class LiteLLMSource:
         resp = self._request("GET", path, auth=auth, timeout=timeout)
         body = _body(resp)
         if resp.status_code >= 300:
-            raise SourceError(f"{path}: {parse.error_message(resp.status_code, body, self._secrets())}")
+            message = f"{path}: {parse.error_message(resp.status_code, body, self._secrets())}"
+            if auth and (resp.status_code in (401, 403) or "rejects this key" in message):
+                message = f"{KEY_REJECTED}: {message}"
+            raise SourceError(message)
         if body is None:
             raise SourceError(f"{path}: HTTP {resp.status_code}, answer is not JSON")
         return body
@@ -104,15 +130,31 @@ class LiteLLMSource:
 
     def refresh(self, full: bool = False) -> Snapshot[LiteLLMData]:
         """Liveliness and readiness; the full ``/health`` too when due or when ``full``."""
+        return self._read(lambda previous: self._full_health(previous) if self._health_due(full)
+                          else _kept(previous))
+
+    def read_once(self, cache: HealthCache, *, full: bool = False) -> Snapshot[LiteLLMData]:
+        """``check``'s one read: liveliness, readiness and the key (``/model/info``, which calls no model).
+
+        The per-alias verdicts come from a saved full ``/health`` younger than ``health_interval``; only
+        ``full`` calls ``/health`` itself (every model, the paid one too), and saves what it got.
+        """
+        def health(previous: LiteLLMData) -> _Health:
+            if full:
+                result = self._full_health(previous)
+                if not result.error and result.checked_at is not None:
+                    cache.save(self._settings.litellm.url, result.checked_at, result.aliases, result.models)
+                return result
+            return self._cached_health(cache, previous)
+        return self._read(health)
+
+    def _read(self, health: Callable[[LiteLLMData], _Health]) -> Snapshot[LiteLLMData]:
         previous = self._keeper.current().data or LiteLLMData(aliases=self._unknown_aliases())
         try:
             alive, ready, readiness, live_error = self._cheap()
         except SourceError as exc:
             return self._keeper.failure(exc)
-        aliases, checked_at, health_error, models = (
-            previous.aliases, previous.health_checked_at, previous.health_error, previous.models)
-        if self._health_due(full):
-            aliases, checked_at, health_error, models = self._full_health(previous)
+        aliases, checked_at, health_error, models = health(previous)
         ollama_models, ollama_error = self._ollama_models(previous)
         snap = self._keeper.success(LiteLLMData(
             alive=alive, ready=ready, readiness=readiness, aliases=aliases, health_checked_at=checked_at,
@@ -172,6 +214,8 @@ class LiteLLMSource:
         live = self._request("GET", "/health/liveliness")
         live_error = "" if live.status_code == 200 else (
             "/health/liveliness: " + parse.error_message(live.status_code, _body(live), self._secrets()))
+        if live.status_code in (401, 403):  # refused to us, not dead: nothing about the proxy is known
+            raise SourceError(live_error)
         ready = self._request("GET", "/health/readiness")
         body = _body(ready)
         if ready.status_code == 200 and isinstance(body, dict):
@@ -197,22 +241,40 @@ class LiteLLMSource:
         inf = self._settings.inference
         return {a: AliasHealth(a, TierHealth.UNKNOWN) for a in dict.fromkeys(inf.chain + inf.extra)}
 
-    def _full_health(self, previous: LiteLLMData) -> tuple[dict[str, AliasHealth], float | None, str,
-                                                          tuple[str, ...]]:
-        keep = (previous.aliases, previous.health_checked_at)
+    def _full_health(self, previous: LiteLLMData) -> _Health:
         if not self._key:
-            return *keep, NO_KEY, previous.models
+            return _kept(previous, NO_KEY)
         try:
-            mapping, aliases = parse.alias_map(self._json("/model/info", auth=True))
+            mapping, aliases = self._model_info()
             configured = tuple(self._unknown_aliases())
             ordered = tuple(dict.fromkeys(configured + aliases))
             body = self._json("/health", auth=True, timeout=max(HEALTH_TIMEOUT, self._settings.litellm.timeout))
             health = parse.health_from(body, mapping, ordered, self._secrets())
         except SourceError as exc:
-            return *keep, one_line(str(exc)), previous.models
+            return _kept(previous, one_line(str(exc)))
         except ValueError as exc:
-            return *keep, f"unexpected answer: {exc}", previous.models
-        return health, self._clock(), "", aliases
+            return _kept(previous, f"unexpected answer: {exc}")
+        return _Health(health, self._clock(), "", aliases)
+
+    def _cached_health(self, cache: HealthCache, previous: LiteLLMData) -> _Health:
+        """The saved verdicts when young enough, after checking the key with ``/model/info``."""
+        if not self._key:
+            return _kept(previous, NO_KEY)
+        try:
+            _, aliases = self._model_info()
+        except SourceError as exc:
+            return _kept(previous, one_line(str(exc)))
+        except ValueError as exc:
+            return _kept(previous, f"unexpected answer: {exc}")
+        settings = self._settings.litellm
+        saved = cache.load(settings.url, self._clock(), settings.health_interval)
+        if saved is None:
+            return _Health(previous.aliases, previous.health_checked_at, "", aliases)
+        return _Health({**previous.aliases, **saved.aliases}, saved.checked_at, "", aliases)
+
+    def _model_info(self) -> tuple[dict[str, str], tuple[str, ...]]:
+        """({upstream model or deployment id -> alias}, aliases) from ``/model/info``; it calls no model."""
+        return parse.alias_map(self._json("/model/info", auth=True))
 
 
 def _body(resp: httpx.Response) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from homelab_tui.actions import registry
 from homelab_tui.actions.base import ActionContext, RefusedError, make_context
 from homelab_tui.actions.gpu_mode import gpu_target, pending_switch
 from homelab_tui.config import Settings
+from homelab_tui.demo.podgen import STARTING, set_pod_state
 from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
 
 CRASHLOOP = "demo.homelab-tui/crashloop"
@@ -88,6 +90,25 @@ def test_switches_in_order_and_never_both_up(lab, ctx):
     assert pending_switch(ctx.api, ctx.settings) is None
 
 
+class GetCounter:
+    def __init__(self, api) -> None:
+        self._api, self.paths = api, []
+
+    def __getattr__(self, name):
+        return getattr(self._api, name)
+
+    def get(self, path, **kw):
+        self.paths.append(path)
+        return self._api.get(path, **kw)
+
+
+def test_only_the_checks_before_a_switch_list_every_pod(ctx):
+    ctx.api = GetCounter(ctx.api)
+    assert _switch(ctx, "r1").ok
+    assert ctx.api.paths.count("/api/v1/pods") == 2  # the plan's pre-flight and execute's own
+    assert ctx.api.paths.count("/api/v1/namespaces/ml/pods") > 2  # every poll while waiting
+
+
 def test_the_monitor_sees_both_up(lab):
     def up(dep: dict) -> None:
         dep["spec"]["replicas"] = 1
@@ -124,7 +145,7 @@ def test_target_never_ready_offers_a_rollback_that_restores_the_previous_mode(la
     assert _ready_pods(lab, "vllm-server") == 1 and _ready_pods(lab, "vllm-r1") == 0
     assert monitor.violations == []
     assert pending_switch(ctx.api, ctx.settings) is None
-    assert [e["outcome"] for e in ctx.audit.read()] == ["failed", "ok"]
+    assert [e["outcome"] for e in ctx.audit.read()] == ["failed", "refused", "ok"]  # the refused plan (gaming) too
 
 
 def test_a_timeout_is_reported_with_a_rollback_offer(lab, ctx):
@@ -137,6 +158,52 @@ def test_a_timeout_is_reported_with_a_rollback_offer(lab, ctx):
     offer = next(f for f in outcome.follow_ups if f.key == "rollback")
     assert action.execute(ctx, action.plan(ctx, offer.target, **offer.params)).ok
     assert _ready_pods(lab, "vllm-server") == 1
+
+
+class NeverReady:
+    """Keeps the pods of one deployment Running but never Ready, as a vLLM that never finishes loading.
+
+    It runs under the store's lock on every change, so a client never reads such a pod as Ready.
+    """
+
+    def __init__(self, lab, deployment: str) -> None:
+        self.lab, self.prefix = lab, deployment + "-"
+
+    def __enter__(self) -> "NeverReady":
+        self._unsubscribe = self.lab.call(lambda: self.lab.store.subscribe(self._hold))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lab.call(self._unsubscribe)
+
+    def _hold(self, key: str, event: str, pod: dict) -> None:
+        md = pod["metadata"]
+        if key != "pods" or event == "DELETED" or not md["name"].startswith(self.prefix) or md.get("deletionTimestamp"):
+            return
+        if any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"].get("conditions", [])):
+            self.lab.store.mutate("pods", md["namespace"], md["name"], lambda p: set_pod_state(
+                p, STARTING, dt.datetime.now(dt.timezone.utc)))
+
+
+def test_a_target_running_but_never_ready_times_out_and_is_rolled_back(lab, ctx):
+    ctx.settings = _settings(timeout=3)  # long enough for the old pods to stop, not for the target to be Ready
+    lines: list[str] = []
+    with BothUpMonitor(lab) as monitor, NeverReady(lab, "vllm-r1"):
+        failed = _switch(ctx, "r1", lines.append)
+        assert not failed.ok and failed.status == "failed"
+        assert "timed out after 3 s waiting for ml/vllm-r1 to become Ready" in failed.message
+        assert "Running, not ready" in failed.message and "recorded as half-done" in failed.message
+        assert "scaling ml/vllm-r1 to 1" in lines  # the target was up: the wait for Ready is what timed out
+        assert pending_switch(ctx.api, ctx.settings).to_mode == "r1"
+        rollback = next(f for f in failed.follow_ups if f.key == "rollback")
+        action = registry.get(rollback.action)
+        result = action.execute(ctx, action.plan(ctx, rollback.target, **rollback.params))
+        assert result.ok, result.message
+    assert monitor.violations == [] and _ready_pods(lab, "vllm-server") == 1
+    pods, _ = lab.call(lambda: lab.store.list("pods", "ml"))
+    assert not [p for p in pods if p["metadata"]["name"].startswith("vllm-r1-")]
+    assert pending_switch(ctx.api, ctx.settings) is None
+    assert [e["outcome"] for e in ctx.audit.read()] == ["failed", "ok"]
 
 
 def test_cancel_leaves_a_recorded_half_done_switch_that_can_be_finished(lab, ctx):

@@ -11,6 +11,7 @@ from homelab_tui.actions.base import ActionContext, Target, make_context
 from homelab_tui.actions.secret_value import SecretValue
 from homelab_tui.config import Settings
 from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
+from tests.integration.test_actions_certs import Recorder
 
 PLANTED = "planted-S3cret-value-7f1c"
 SECRET = Target("Secret", "ml", "litellm-secrets")
@@ -43,8 +44,13 @@ def test_patch_one_key_keeps_every_other_key(lab, ctx, tmp_path, key):
     assert SecretValue(PLANTED).fingerprint in " ".join(plan.changes)
     assert any("Deployment litellm" in w for w in plan.warnings)
     progress: list[str] = []
+    ctx.api = Recorder(ctx.api)
     outcome = action.execute(ctx, plan, progress=progress.append)
     assert outcome.ok and outcome.details["verified"], outcome.message
+    ((path, body, content_type),) = ctx.api.sent  # one stringData merge: no data map that could drop keys
+    assert path == "/api/v1/namespaces/ml/secrets/litellm-secrets" and content_type == "application/merge-patch+json"
+    assert set(body) == {"metadata", "stringData"} and body["stringData"] == {key: PLANTED}
+    assert set(body["metadata"]) == {"resourceVersion"}
     after = _data(lab)
     assert after[key] == PLANTED.encode()
     assert {k: v for k, v in after.items() if k != key} == {k: v for k, v in before.items() if k != key}
@@ -112,11 +118,13 @@ def test_persistent_409_stops_with_a_clear_message(lab, ctx):
     plan = action.plan(ctx, SECRET, key="OPENAI_API_KEY", value=SecretValue(PLANTED))
     before = _data(lab)
     faults = lab.faults["kubernetes"]
-    faults.status, faults.status_path = 409, "/secrets/litellm-secrets"
+    faults.status, faults.status_path, faults.status_method = 409, "/secrets/litellm-secrets", "PATCH"
+    ctx.api = Recorder(ctx.api)
     try:
         outcome = action.execute(ctx, plan)
     finally:
         faults.reset()
+    assert [path for path, _, _ in ctx.api.sent] == ["/api/v1/namespaces/ml/secrets/litellm-secrets"] * 3
     assert outcome.status == "conflict" and "stopped" in outcome.message
     assert "409" in outcome.message and "litellm-secrets" in outcome.message
     assert _data(lab) == before
@@ -148,3 +156,17 @@ def test_convention_and_helm_warnings_on_real_secrets(lab, ctx):
     md = helm["metadata"]
     plan = action.plan(ctx, Target("Secret", md["namespace"], md["name"]), key="X", value=SecretValue(PLANTED))
     assert any("managed by Helm" in w for w in plan.warnings)
+
+
+def test_a_403_on_listing_workloads_is_a_warning_not_a_failure(lab, ctx):
+    faults = lab.faults["kubernetes"]
+    faults.status, faults.status_path, faults.status_method = 403, "/deployments", "GET"
+    try:
+        action = registry.get("secret-patch")
+        plan = action.plan(ctx, SECRET, key="OPENAI_API_KEY", value=SecretValue(PLANTED))
+        outcome = action.execute(ctx, plan)
+    finally:
+        faults.reset()
+    assert any(w.startswith("could not check which workloads use litellm-secrets (") and "403" in w
+               for w in plan.warnings), plan.warnings
+    assert outcome.ok and outcome.follow_ups == () and _data(lab)["OPENAI_API_KEY"] == PLANTED.encode()

@@ -11,6 +11,7 @@ from homelab_tui.actions.base import ActionContext, RefusedError, Target, make_c
 from homelab_tui.actions.rollout import RESTARTED_AT
 from homelab_tui.config import Settings
 from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
+from tests.integration.test_actions_certs import Recorder
 
 
 @pytest.fixture
@@ -34,11 +35,15 @@ def test_scale_through_the_subresource_until_ready(lab, ctx):
     plan = scale.plan(ctx, Target("Deployment", "apps", "n8n"), replicas=2)
     assert plan.changes == ("replicas: 1 → 2",)
     lines: list[str] = []
+    ctx.api = Recorder(ctx.api)
     outcome = scale.execute(ctx, plan, progress=lines.append)
     assert outcome.ok, outcome.message
+    ((path, body, content_type),) = ctx.api.sent  # like kubectl scale: one merge patch of the scale subresource
+    assert path == "/apis/apps/v1/namespaces/apps/deployments/n8n/scale"
+    assert content_type == "application/merge-patch+json" and body["spec"] == {"replicas": 2}
+    assert set(body) <= {"spec", "metadata"} and set(body.get("metadata", {})) <= {"resourceVersion"}
     assert _get(lab, "deployments", "apps", "n8n")["spec"]["replicas"] == 2
     assert len(_pods(lab, "apps", "n8n")) == 2 and any("2/2 ready" in line for line in lines)
-    assert lab.faults["kubernetes"].requests  # the server saw the calls
     (entry,) = ctx.audit.read()
     assert entry["action"] == "scale" and entry["target"] == "Deployment apps/n8n" and entry["outcome"] == "ok"
     assert entry["details"] == {"from": 1, "to": 2} and entry["context"] == "homelab-demo"
@@ -82,10 +87,15 @@ def test_scaling_a_gpu_deployment_up_is_left_to_gpu_mode(ctx):
 def test_rollout_restart_like_kubectl_until_new_pods_ready(lab, ctx, kind, ns, name):
     restart = registry.get("restart")
     plan = restart.plan(ctx, Target(kind, ns, name))
+    ctx.api = Recorder(ctx.api)
     outcome = restart.execute(ctx, plan)
     assert outcome.ok, outcome.message
     key = {"Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets"}[kind]
     stamp = _get(lab, key, ns, name)["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT]
+    ((path, body, content_type),) = ctx.api.sent  # like kubectl rollout restart
+    assert path == f"/apis/apps/v1/namespaces/{ns}/{key}/{name}"
+    assert content_type == "application/strategic-merge-patch+json"
+    assert body == {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: stamp}}}}}
     assert dt.datetime.fromisoformat(stamp).tzinfo is not None
     pods = [p for p in _pods(lab, ns, name) if not p["metadata"].get("deletionTimestamp")]
     assert pods and all((p["metadata"].get("annotations") or {}).get(RESTARTED_AT) == stamp for p in pods)

@@ -63,6 +63,14 @@ def test_healthy_areas_exit_zero_with_a_table():
     assert not any("Certificates" in line for line in lines)
 
 
+def test_healthy_areas_give_ok_json():
+    out = cli("--demo", "--json", "--only", "nodes,gpu")
+    assert out.returncode == 0, out.stdout + out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["state"] == "ok" and doc["exit_code"] == 0 and "conventions" not in doc
+    assert [(a["area"], a["state"]) for a in doc["areas"]] == [("nodes", "ok"), ("gpu", "ok")]
+
+
 def test_warning_only_area_exits_one(lab):
     report = check(lab, areas=("storage",))
     assert report.state is State.WARN and report.exit_code == 1
@@ -92,7 +100,13 @@ def test_conventions_are_listed_and_disappear_when_fixed_live(lab):
     ingress = [r for r in rules if "Ingress" in r[1] and "nginx-proxy" in r[1]]
     assert ingress, rules
     doc = json.loads(render_json(report))
-    assert any(v["resource"] == ingress[0][1] for v in doc["conventions"])
+    listed = [v for v in doc["conventions"] if v["resource"] == ingress[0][1] and v["rule"] == "no-ingress"]
+    assert listed and set(listed[0]) == {"rule", "number", "title", "resource", "state", "message", "why", "fix"}
+    assert (listed[0]["rule"], listed[0]["number"], listed[0]["title"]) == ("no-ingress", 4, "No standard Ingress")
+    assert "IngressRoute" in listed[0]["why"] and "delete the Ingress" in listed[0]["fix"]
+    table = render_table(report)
+    assert f"#4  No standard Ingress — {ingress[0][1]}" in table
+    assert f"why: {listed[0]['why']}" in table and f"fix: {listed[0]['fix']}" in table
     lab.call(lambda: lab.store.delete("ingresses", "dev", "nginx-proxy"))
     again = check(lab, areas=("nodes",), conventions=True)
     assert not [v for v in again.conventions if "nginx-proxy" in v.resource and "Ingress" in v.resource]

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from homelab_tui.cli_gpu import EXIT_REFUSED, EXIT_SWITCH_FAILED, GPU_MODE_EXIT_CODES, add_gpu_mode_parser, \
-    run_gpu_mode
+from homelab_tui.cli_gpu import EXIT_CONFLICT, EXIT_REFUSED, EXIT_SWITCH_FAILED, GPU_MODE_EXIT_CODES, \
+    add_gpu_mode_parser, run_gpu_mode
 from homelab_tui.config import Settings
 
 
@@ -104,8 +104,29 @@ def test_a_conflicting_gpu_holder_is_exit_4(lab, tmp_path, monkeypatch):
     pods, _ = lab.call(lambda: lab.store.list("pods", "ml"))
     holder = next(p for p in pods if p["metadata"]["name"].startswith("vllm-server-"))
     lab.call(lambda: lab.store.put("pods", {**holder, "metadata": {"name": "miner", "namespace": "dev"}}))
-    code, _, err = Run(lab, tmp_path, monkeypatch)("r1", "--yes")
+    run = Run(lab, tmp_path, monkeypatch)
+    code, _, err = run("r1", "--yes")
     assert code == EXIT_REFUSED and "another pod holds nvidia.com/gpu" in err
+    (entry,) = run.audit()  # a refused switch is worth an audit line
+    assert entry["outcome"] == "refused" and "another pod holds nvidia.com/gpu" in entry["message"]
+    assert entry["details"] == {"stage": "plan", "mode": "r1"} and entry["target"] == "GpuMode k3s-gpu-worker"
+
+
+def test_both_vllm_up_is_exit_6_for_status_and_a_switch_resolves_it(lab, tmp_path, monkeypatch):
+    def up(dep: dict) -> None:
+        dep["spec"]["replicas"] = 1
+    lab.call(lambda: lab.store.mutate("deployments", "ml", "vllm-r1", up))
+    run = Run(lab, tmp_path, monkeypatch)
+    code, out, err = run("status")
+    assert code == EXIT_CONFLICT and out.startswith("GPU mode: conflict")
+    assert err.strip() == ("homelab-tui: gpu-mode: conflicting state: vllm-server and vllm-r1 are up at once on one "
+                           "GPU; resolve it with `homelab-tui gpu-mode ml|r1|gaming`")
+    code, out, err = run("r1", "--yes")
+    assert code == 0, err
+    assert out.splitlines()[0] == "Resolve the GPU conflict (vllm-server and vllm-r1 up at once) → r1"
+    assert "scale ml/vllm-server 1 → 0 and wait until its pods are gone" in out
+    assert _replicas(lab, "vllm-server") == 0 and _replicas(lab, "vllm-r1") == 1
+    assert run("status")[0] == 0
 
 
 def test_a_failed_switch_is_rolled_back_with_yes(lab, tmp_path, monkeypatch):
@@ -144,7 +165,7 @@ def test_bad_kubeconfig_is_exit_3(tmp_path):
 def test_exit_codes_are_documented_in_help():
     parser = argparse.ArgumentParser(prog="homelab-tui")
     help_text = add_gpu_mode_parser(parser.add_subparsers()).format_help()
-    for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "5 ", "130"):
+    for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "5 ", "6 ", "130"):
         assert f"\n  {code}" in help_text
     assert GPU_MODE_EXIT_CODES.splitlines()[0] in help_text
     assert "--yes" in help_text and "--no-wait" in help_text

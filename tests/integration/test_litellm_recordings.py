@@ -112,7 +112,7 @@ def test_health_without_a_key_recorded_401():
         data = src.refresh().data
         src.close()
     assert data.alive and data.health_checked_at is None
-    assert data.health_error == "/health: 401: Authentication Error, No api key passed in."
+    assert data.health_error == "key rejected: /health: 401: Authentication Error, No api key passed in."
     assert {h.health for h in data.aliases.values()} == {TierHealth.UNKNOWN}
 
 
@@ -121,7 +121,7 @@ def test_health_with_a_wrong_key_recorded_400_no_db():
         src = _source(url, key="sk-not-the-master-key")
         data = src.refresh().data
         src.close()
-    assert data.health_error.startswith("/health: 400: No connected db.")
+    assert data.health_error.startswith("key rejected: /health: 400: No connected db.")
     assert "only the master key" in data.health_error
     assert "sk-not-the-master-key" not in data.health_error
 

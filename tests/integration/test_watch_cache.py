@@ -144,8 +144,38 @@ def test_wrong_token_reports_401_without_the_token(lab, tmp_path):
     src = KubeSource(KubeTarget(str(bad)), KubernetesSettings(timeout=2), min_backoff=0.1)
     src.start()
     try:
-        wait_until(lambda: src.current().error, message="error")
-        assert "401" in src.current().error
+        # the server answered: the message names the refusal, not an unreachable API
+        wait_until(lambda: (src.current().error or "").startswith("API refused every request: 401"),
+                   message="every resource refused with 401")
+        assert "unreachable" not in src.current().error
         assert "not-the-token" not in src.current().error
     finally:
         src.stop()
+
+
+def test_reading_the_cache_never_waits_for_the_client_to_load(monkeypatch) -> None:
+    """The UI thread calls current() every tick; loading the client (an import, exec plugins) must not block it."""
+    import threading
+
+    import homelab_tui.sources.kube as kube
+
+    loading, release = threading.Event(), threading.Event()
+
+    def slow_load(target, timeout):
+        loading.set()
+        release.wait(10)
+        raise kube.KubeError(0, "", "no kubeconfig (test)")
+
+    monkeypatch.setattr(kube, "load_kube_api", slow_load)
+    source = KubeSource(KubeTarget("/nonexistent"), KubernetesSettings())
+    source.start()
+    try:
+        assert loading.wait(5)
+        reader = threading.Thread(target=source.current, daemon=True)
+        reader.start()
+        reader.join(timeout=5)
+        assert not reader.is_alive(), "current() waited for the client to load"
+        assert not source.current().has_data
+    finally:
+        release.set()
+        source.stop()

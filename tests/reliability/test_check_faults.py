@@ -99,7 +99,7 @@ def test_check_with_prometheus_answering_empty(check_lab: DemoLab) -> None:
         report, took = _timed_check(lab_services(lab, settings), ("storage",))
     record(check="prometheus-empty", areas=["storage"], exit_code=report.exit_code, took_s=round(took, 2))
     assert report.state is State.UNKNOWN and report.exit_code == 3, report.areas
-    assert "no kubelet_volume_stats" in report.areas[0].reason
+    assert "without any kubelet_volume_stats" in report.areas[0].reason
     assert report.dashboard.metrics.ok and not report.dashboard.metrics.data.volumes
 
 

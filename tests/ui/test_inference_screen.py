@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import threading
+
+import pytest
+
+from homelab_tui.config import load_settings
 
 from homelab_tui.model.metrics import ProbeResult
+from homelab_tui.model.snapshot import format_age
+from homelab_tui.ui.app import HomelabApp
 from homelab_tui.ui.screens.inference import InferenceScreen
 from homelab_tui.ui.widgets.confirm import ConfirmScreen
 from homelab_tui.ui.widgets.table import DashboardTable
+from tests.ui.actions_live import record_notices
 from tests.ui.conftest import screen_text, settle
 from tests.ui.data_screens import (
     FakeLiteLLM, app_for, failing, flat, scale, vllm_qwen_unhealthy, with_llm, with_objects, with_vllm_stats,
@@ -151,3 +160,119 @@ async def test_litellm_errors_are_shown() -> None:
         await open_inference(pilot)
         text = flat(screen_text(app))
         assert "litellm: failing for 12 s: https://litellm.home.jetzinger.com: connect timeout" in text
+
+
+async def test_an_unreachable_litellm_answers_for_no_tier() -> None:
+    """The last data said vllm-qwen answers, but every app goes through the proxy, which cannot be read now."""
+    state = demo_state()
+    state = dataclasses.replace(state, llm=failing(state.llm, "https://litellm.home.jetzinger.com: connect timeout"))
+    app = app_for(state)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await open_inference(pilot)
+        text = flat(screen_text(app))
+        assert "Answers now unknown: LiteLLM could not be read (https://litellm.home.jetzinger.com: connect timeout)" \
+            in text
+        assert "◀ now" not in text and "Answers now vllm-qwen" not in text
+
+
+class GatedLiteLLM(FakeLiteLLM):
+    """A LiteLLM whose full /health and probe wait for ``gate``: the test decides when they answer."""
+
+    def __init__(self, snapshot, answer: ProbeResult | None = None) -> None:
+        super().__init__(snapshot, answer)
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+
+    def refresh(self, full: bool = False):
+        if full:
+            self.entered.set()
+            self.gate.wait(10)
+        return super().refresh(full)
+
+    def probe(self, alias: str) -> ProbeResult:
+        self.entered.set()
+        self.gate.wait(10)
+        return super().probe(alias)
+
+
+def gated_app() -> tuple[HomelabApp, GatedLiteLLM, list[str]]:
+    services = demo_services()
+    fake = GatedLiteLLM(demo_state().llm)
+    services.litellm = fake
+    app = app_for(services=services)
+    return app, fake, record_notices(app)
+
+
+async def test_h_is_ignored_while_a_full_health_is_in_flight() -> None:
+    app, fake, notices = gated_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await open_inference(pilot)
+        await pilot.press("h")
+        assert await asyncio.to_thread(fake.entered.wait, 10)
+        await pilot.press("h", "h")
+        await pilot.pause()
+        text = flat(screen_text(app))
+        assert fake.refreshes.count(True) == 0  # the first call has not returned yet, and no other began
+        assert "running… (h is ignored until it answers)" in text
+        assert notices == ["Full /health: A full /health is already running: h is ignored until it answers "
+                               "(each call reaches every model, the paid one too)."] * 2
+        fake.gate.set()
+        await settle(pilot)
+        assert fake.refreshes.count(True) == 1
+        await pilot.press("h")
+        await settle(pilot)
+        assert fake.refreshes.count(True) == 2  # once it answered, h works again
+
+
+async def test_p_is_ignored_while_a_probe_is_in_flight() -> None:
+    app, fake, notices = gated_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await open_inference(pilot)
+        await pilot.press("p", "y")
+        assert await asyncio.to_thread(fake.entered.wait, 10)
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, InferenceScreen)  # no second confirmation was asked
+        assert notices == ["Probe: A probe is already waiting for LiteLLM: p is ignored until it answers."]
+        fake.gate.set()
+        await settle(pilot)
+        assert fake.probes == ["vllm-qwen"]
+
+
+ODD_BUT_VALID = """
+[litellm]
+health_interval = 60
+[inference]
+chain = ["[bold]odd[/x]", "openai/gpt-4o"]
+extra = []
+[inference.backends."[bold]odd[/x]"]
+namespace = "ml"
+deployment = "no-such-deployment"
+[inference.backends."openai/gpt-4o"]
+paid = true
+"""
+
+
+@pytest.mark.parametrize("text", [ODD_BUT_VALID, "[inference]\nchain = ['ollama-qwen']\nextra = []\n",
+                                  "[inference]\nchain = ['openai-gpt4o']\nextra = ['vllm-qwen', 'vllm-r1']\n"])
+async def test_any_config_the_validator_accepts_renders_and_probes(tmp_path, text) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    settings = load_settings(path, explicit=True)
+    app, fake = fake_app()
+    app.services.settings = settings
+    aliases = [*settings.inference.chain, *settings.inference.extra]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inference(pilot)
+        assert app.screen.query_one(DashboardTable).row_keys == aliases
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"Send one chat (max_tokens=1) to {aliases[0]}?" in flat(screen_text(app))
+        await pilot.press("y")
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert fake.probes == [aliases[0]] and fake.refreshes.count(True) == 1
+        every = format_age(settings.litellm.health_interval)
+        assert f"Full /health  just now · every {every}" in screen_text(app)

@@ -5,13 +5,18 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from homelab_tui.config import Settings
+from homelab_tui.config import KubernetesSettings, Settings
 from homelab_tui.model.certs import CertRow, cert_rows
+from homelab_tui.model.cluster import ClusterState
+from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.services import StaticClusterSource
+from homelab_tui.sources.kube import KubeSource
+from homelab_tui.sources.kube_client import KubeTarget
 from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
 from homelab_tui.ui.screens.ingress import IngressScreen
 from homelab_tui.ui.widgets.table import DashboardTable
 from homelab_tui.ui.widgets.timefmt import ago_text, day_text, stamp, when_text
+from tests.integration.kube_server import KubeServer
 from tests.ui.conftest import screen_text, settle
 from tests.ui.data_screens import app_for, failing, flat
 from tests.ui.demo_state import FIXED, demo_services, demo_state
@@ -95,8 +100,44 @@ async def test_a_valid_certificate_shows_its_dates() -> None:
 
 
 class _BrokenEvents(StaticClusterSource):
-    def list_events(self, namespace: str, involved_name: str | None = None) -> list[dict[str, Any]]:
+    def list_events(self, namespace: str, involved_name: str | None = None,
+                    involved_kind: str | None = None) -> list[dict[str, Any]]:
         raise RuntimeError("events: 403 Forbidden")
+
+
+class _EventsFromServer(StaticClusterSource):
+    """The demo's cluster state, with the events read from the simulated API server by the real KubeSource."""
+
+    def __init__(self, snapshot: Snapshot[ClusterState], kube: KubeSource) -> None:
+        super().__init__(snapshot)
+        self.kube = kube
+
+    def list_events(self, namespace: str, involved_name: str | None = None,
+                    involved_kind: str | None = None) -> list[dict[str, Any]]:
+        return self.kube.list_events(namespace, involved_name, involved_kind)
+
+
+async def test_the_detail_lists_the_certificates_events_not_its_secrets(tmp_path) -> None:
+    secret_event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "openclaw-tls.s1", "namespace": "apps"},
+                    "involvedObject": {"kind": "Secret", "name": "openclaw-tls", "namespace": "apps"},
+                    "reason": "SecretTouched", "message": "an event of the Secret, not of the Certificate",
+                    "type": "Normal", "lastTimestamp": "2026-03-01T11:59:00Z"}
+    with KubeServer(tmp_path, life_step=None) as server:
+        server.call(lambda: server.store.put("events", secret_event))
+        services = demo_services()
+        kube = KubeSource(KubeTarget(str(server.kubeconfig)), KubernetesSettings(timeout=5.0))
+        services.kube = _EventsFromServer(demo_state().cluster, kube)
+        app = app_for(services=services)
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(pilot)
+            await pilot.press("3")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, CertificateDetailScreen)
+            text = screen_text(app)
+            assert "cert-manager-certificates-issuing" in text and "No TXT record found" in text
+            assert "SecretTouched" not in text and "an event of the Secret" not in text
 
 
 async def test_events_that_cannot_be_read_say_why() -> None:

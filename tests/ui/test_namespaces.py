@@ -76,7 +76,7 @@ async def test_enter_drills_in_shows_events_and_escape_returns(app: HomelabApp) 
 
 
 async def test_events_that_cannot_be_loaded_are_reported_not_fatal(app: HomelabApp) -> None:
-    def refuse(namespace: str, involved_name: str | None = None) -> list[dict]:
+    def refuse(namespace: str, involved_name: str | None = None, involved_kind: str | None = None) -> list[dict]:
         raise RuntimeError("403 Forbidden: events is forbidden")
 
     app.services.kube.list_events = refuse  # type: ignore[method-assign]

@@ -8,8 +8,8 @@ import pytest
 
 from homelab_tui.actions import registry
 from homelab_tui.actions.audit import AuditLog
-from homelab_tui.actions.base import (Action, ActionContext, ActionError, Outcome, Plan, ReadOnlyError, RefusedError,
-                                      Target)
+from homelab_tui.actions.base import (Action, ActionContext, ActionError, Input, Outcome, Plan, ReadOnlyError,
+                                      RefusedError, Target)
 from homelab_tui.config import Settings
 from homelab_tui.sources.kube_client import KubeError
 
@@ -134,6 +134,27 @@ def test_plan_errors_are_one_line_action_errors(tmp_path):
         Boom().plan(ctx, Target("Thing", "ns", "t"), api_error=True)
     with pytest.raises(RefusedError, match="does not apply"):
         Boom().plan(ctx, Target("Pod", "ns", "p"))
+
+
+class Picky(Action):
+    id = "picky"
+    label = "Picky"
+    kinds = frozenset({"Thing"})
+    inputs = (Input("key", "Key"), Input("value", "Value", "secret"), Input("count", "Count", "int"))
+
+    def _plan(self, ctx, target, **params):
+        raise RefusedError("pre-flight failed: not today")
+
+
+def test_a_refused_plan_is_audited_with_its_plain_inputs_only(tmp_path):
+    ctx = _ctx(tmp_path, read_only=False)
+    with pytest.raises(RefusedError, match="not today"):
+        Picky().plan(ctx, Target("Thing", "ns", "t"), key="K", value="planted-value", count=2)
+    (line,) = ctx.audit.read()
+    assert (line["action"], line["target"], line["outcome"]) == ("picky", "Thing ns/t", "refused")
+    assert line["message"] == "pre-flight failed: not today"
+    assert line["details"] == {"stage": "plan", "key": "K", "count": 2}
+    assert "planted-value" not in ctx.audit.path.read_text()
 
 
 def test_an_unwritable_audit_log_is_reported_not_raised(tmp_path):

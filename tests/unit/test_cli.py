@@ -29,8 +29,19 @@ def test_help_documents_exit_codes_and_commands():
     (["--config", "/nonexistent/homelab.toml"], 3, "does not exist"),
     (["--kubeconfig", "/nonexistent/kubeconfig"], 3, "--kubeconfig /nonexistent/kubeconfig: no such file"),
     (["demo-server", "--scale", "0"], 2, "--scale"),
+    (["demo-server", "--step", "0"], 2, "--step: expected a number of seconds > 0, got '0'"),
+    (["demo-server", "--step", "-1"], 2, "--step: expected a number of seconds"),
     (["check", "--only", "certs,bogus"], 3, "unknown area 'bogus'"),
     (["check", "--nonsense"], 3, "unrecognized arguments"),
+    (["check", "--wait", "-1"], 3, "--wait: expected a number of seconds >= 0, got '-1'"),
+    (["check", "--wait", "nan"], 3, "--wait: expected a number of seconds >= 0"),
+    (["check", "--wait", "inf"], 3, "--wait: expected a number of seconds >= 0"),
+    (["check", "--wait", "soon"], 3, "--wait: expected a number of seconds >= 0"),
+    (["check", "--only", ""], 3, "--only: no area named"),
+    (["check", "--only", " , "], 3, "--only: no area named"),
+    # "check" as the value of a global flag is not the check command: usage errors stay 2
+    (["--context", "check", "--bogus"], 2, "unrecognized arguments: --bogus"),
+    (["--config=x", "--context", "lab", "check", "--bogus"], 3, "unrecognized arguments: --bogus"),
 ])
 def test_bad_input_is_one_line_with_documented_code(args, code, fragment):
     out = run(*args)
@@ -59,3 +70,19 @@ def test_global_flags_work_before_or_after_the_command():
 def test_no_key_flag_exists():
     out = run("--litellm-key", "sk-x")
     assert out.returncode == 2
+
+
+def test_an_unexpected_error_is_one_line_without_its_text(monkeypatch, capsys):
+    """A bug must not print a traceback, nor the exception's text (it may hold what a server sent)."""
+    from homelab_tui import cli
+
+    def broken(args):
+        raise ValueError("s3cr3t-from-a-server")
+
+    monkeypatch.setattr(cli, "_dashboard", broken)
+    monkeypatch.delenv("HOMELAB_TUI_DEBUG", raising=False)
+    assert cli.main([]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "homelab-tui: internal error (ValueError); set HOMELAB_TUI_DEBUG=1 to see where"
+    monkeypatch.setattr(cli, "_check", broken)
+    assert cli.main(["check"]) == 3

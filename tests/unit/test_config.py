@@ -69,9 +69,11 @@ deployment = "ollama"
     ("[thresholds]\ncert_warn_days = 'soon'\n", "cert_warn_days: expected a number"),
     ("[thresholds]\ncert_warn_days = 2\ncert_fail_days = 5\n", "cert_fail_days must not exceed"),
     ("[litellm]\nurl = 'litellm:4000'\n", "must start with http"),
-    ("[kubernetes]\ntimeout = 0\n", "must be positive"),
+    ("[kubernetes]\ntimeout = 0\n", "kubernetes.timeout must be positive (seconds), got 0"),
     ("not toml = = =", "invalid TOML"),
     ("[inference]\nchain = 'vllm-qwen'\n", "expected a list"),
+    ("[inference]\nbackends = { foo = 'x' }\n", "inference.backends.foo: expected a table"),
+    ("[inference]\nbackends = 5\n", "inference.backends: expected a table"),
 ])
 def test_bad_files_give_one_line_errors(tmp_path, text, fragment):
     f = tmp_path / "config.toml"

@@ -89,3 +89,26 @@ def test_no_cluster_no_llm():
     inf = build_inference(None, None, S, NOW)
     assert all(r.healthy is None for r in inf.rows)
     assert inf.answering == "vllm-qwen" and not inf.answering_certain
+
+
+def test_a_rejected_key_is_unknown_and_named():
+    llm = LiteLLMData(alive=True, ready=True, aliases={},
+                      health_error="key rejected: /model/info: 401: Authentication Error, Invalid proxy server token")
+    inf = build_inference(_lab(), llm, S, NOW)
+    assert inf.state is State.UNKNOWN and inf.answering == "vllm-qwen"  # the deployments still say who answers
+    assert inf.reason == "LiteLLM: key rejected: /model/info: 401: Authentication Error, Invalid proxy server token"
+    other = build_inference(_lab(), LiteLLMData(alive=True, ready=True, health_error="/health: timed out"), S, NOW)
+    assert other.state is State.OK  # any other /health error: judged by the deployments, as before
+
+
+def test_unreadable_proxy_answers_none_whatever_older_data_said():
+    stale = _llm(vllm_qwen=H, ollama_qwen=H)
+    inf = build_inference(_lab(), stale, S, NOW, llm_error="LiteLLM unreachable: connection refused")
+    assert inf.answering is None and not inf.answering_certain and not inf.paid_answering
+    assert inf.state is State.UNKNOWN and inf.unreadable == "LiteLLM unreachable: connection refused"
+    assert inf.reason == "inference: none known to answer: LiteLLM unreachable: connection refused"
+    never = build_inference(_lab(), None, S, NOW, llm_error="LiteLLM unreachable: timed out")
+    assert never.answering is None and never.state is State.UNKNOWN
+    # the proxy answered "not alive": that is known, and a failure
+    dead = build_inference(_lab(), _llm(alive=False), S, NOW, llm_error="/health/liveliness: 500: boom")
+    assert dead.state is State.FAIL and not dead.unreadable

@@ -2,6 +2,8 @@
 
 The detail re-renders from the App's state; the events are read once, in a
 thread worker (``services.kube.list_events`` blocks), and ``e`` reads them again.
+Only the Certificate's own events: its Secret usually has the same name, so the
+list is filtered by kind as well as by name.
 """
 
 from __future__ import annotations
@@ -134,7 +136,8 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="certificate-box") as box:
             box.border_title = f"Certificate {self.namespace}/{self.cert_name}"
-            box.border_subtitle = "Esc closes · e reloads events · R renews"
+            renew = "" if self.homelab.services.read_only else " · R renews"  # the key is off in read-only mode
+            box.border_subtitle = f"Esc closes · e reloads events{renew}"
             yield Static(id="certificate-facts")
             yield Static(id="certificate-conditions", classes="section")
             yield Static(self._events, id="certificate-events", classes="section")
@@ -164,7 +167,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="certificate-events", exit_on_error=False)
     def _read_events(self) -> list[dict[str, Any]]:
-        return self.homelab.services.kube.list_events(self.namespace, self.cert_name)
+        return self.homelab.services.kube.list_events(self.namespace, self.cert_name, "Certificate")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "certificate-events":

@@ -1,7 +1,9 @@
 """Inference tiers: the LiteLLM chain, one row per alias, which tier answers now; a full /health and a probe on keys.
 
 ``/health`` calls every model, the paid one too, so it runs only on its slow timer
-(in the source) and on ``h``. The probe (``p``) sends one ``max_tokens=1`` chat
+(in the source) and on ``h``; ``h`` is ignored, with a notice, while its last run is
+still in flight (a thread worker cannot be cancelled: each press would be another
+paid call). The probe (``p``) sends one ``max_tokens=1`` chat
 after a confirmation that says it may reach the paid tier. Both run in thread
 workers: the LiteLLM source blocks.
 """
@@ -80,6 +82,9 @@ def proxy_line(llm: LiteLLMData | None) -> Text:
 
 
 def answering_line(status: InferenceStatus) -> Text:
+    if status.unreadable:  # every app goes through the proxy: older data cannot say who answers now
+        return Text.assemble(("Answers now  ", "bold"), ("unknown: LiteLLM could not be read", "bold yellow"),
+                             (f" ({one_line(status.unreadable, 200)})", "dim"))
     if status.answering is None:
         return Text.assemble(("Answers now  ", "bold"), ("no tier of the chain can answer", "bold red"))
     guess = "" if status.answering_certain else " (a guess: no tier is known healthy)"
@@ -94,7 +99,7 @@ def health_line(llm: LiteLLMData | None, now: float, running: bool, interval: fl
     parts: list[Any] = [("Full /health  ", "bold"), f"{age} · every {format_age(interval)} · ",
                         ("h", "bold"), ": now (calls all models, paid too)"]
     if running:
-        parts.append(("  running…", "bold yellow"))
+        parts.append(("  running… (h is ignored until it answers)", "bold yellow"))
     if llm is not None and llm.health_error:
         parts.append((f"  last error: {llm.health_error}", "red"))
     return Text.assemble(*parts)
@@ -157,7 +162,8 @@ class InferenceScreen(DashboardScreen):
     CSS_PATH = stylesheet("inference.tcss")
     BINDINGS = [
         Binding("h", "full_health", "Full /health",
-                tooltip="Ask LiteLLM to check every model now (calls the paid tier too)", id="inference.health"),
+                tooltip="Ask LiteLLM to check every model now (calls the paid tier too; ignored while one runs)",
+                id="inference.health"),
         Binding("p", "probe", "Probe", tooltip="Send one max_tokens=1 chat to the chain (asks first)",
                 id="inference.probe"),
     ]
@@ -195,7 +201,7 @@ class InferenceScreen(DashboardScreen):
     def render_state(self, state: DashboardState, now: float) -> None:
         settings = self.homelab.services.settings
         llm = state.llm.data
-        status = build_inference(state.cluster.data, llm, settings, now)
+        status = build_inference(state.cluster.data, llm, settings, now, llm_error=state.llm.error)
         self._status = status
         self.query_one(DashboardTable).set_rows([(r.alias, tier_cells(r)) for r in status.rows])
         self._show_status(state.llm, now)
@@ -204,13 +210,17 @@ class InferenceScreen(DashboardScreen):
     def update_ages(self, now: float) -> None:
         self._show_status(self.homelab.latest.llm, now)
 
+    def in_flight(self, group: str) -> bool:
+        """Whether a worker of ``group`` (a full /health, a probe) is still running: a thread worker cannot be
+        cancelled, so its key is ignored until it ends."""
+        return any(w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers)
+
     def _show_status(self, snap: Snapshot[LiteLLMData], now: float) -> None:
-        running = any(w.group == HEALTH_GROUP and w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-                      for w in self.workers)
         lines = [proxy_line(snap.data)]
         if self._status is not None:
             lines.append(answering_line(self._status))
-        lines.append(health_line(snap.data, now, running, self.homelab.services.settings.litellm.health_interval))
+        lines.append(health_line(snap.data, now, self.in_flight(HEALTH_GROUP),
+                                 self.homelab.services.settings.litellm.health_interval))
         ollama = ollama_line(snap.data)
         if ollama is not None:
             lines.append(ollama)
@@ -225,10 +235,18 @@ class InferenceScreen(DashboardScreen):
     # ------------------------------------------------------------------ keys
 
     def action_full_health(self) -> None:
+        if self.in_flight(HEALTH_GROUP):
+            self.app.notify("A full /health is already running: h is ignored until it answers (each call reaches "
+                            "every model, the paid one too).", title="Full /health", severity="warning")
+            return
         self._full_health()
         self._show_status(self.homelab.latest.llm, self.homelab.clock())
 
     def action_probe(self) -> None:
+        if self.in_flight(PROBE_GROUP):
+            self.app.notify("A probe is already waiting for LiteLLM: p is ignored until it answers.", title="Probe",
+                            severity="warning")
+            return
         alias = self.chain_head
         chain = " → ".join(self.homelab.services.settings.inference.chain)
         paid = [b.alias for b in self.homelab.services.settings.inference.backends if b.paid]
@@ -237,7 +255,7 @@ class InferenceScreen(DashboardScreen):
         if paid:
             lines.append(Text(f"If the tiers before it fail, {', '.join(paid)} answers: the PAID tier, "
                               "which costs money.", style="bold yellow"))
-        self.app.push_screen(ConfirmScreen(f"Probe {alias}", lines, yes="send"), self._probe_confirmed)
+        self.app.push_screen(ConfirmScreen("Probe the chain", lines, yes="send"), self._probe_confirmed)
 
     def _probe_confirmed(self, confirmed: bool | None) -> None:
         if not confirmed:

@@ -154,10 +154,10 @@ class NamespaceDetailScreen(DashboardScreen):
             return
         box.border_title = f"Events · {row.kind} {row.name}"
         self.query_one("#events", Static).update(Text("loading events…", style="dim"))
-        kube, namespace, name = self.homelab.services.kube, self.namespace, row.name
+        kube, namespace, name, kind = self.homelab.services.kube, self.namespace, row.name, row.kind
 
         def fetch() -> tuple[str, list[dict[str, Any]]]:
-            return key, kube.list_events(namespace, name)
+            return key, kube.list_events(namespace, name, kind)
 
         self.run_worker(fetch, name=f"events of {namespace}/{name}", group=EVENTS_GROUP, thread=True,
                         exclusive=True, exit_on_error=False)

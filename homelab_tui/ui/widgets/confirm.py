@@ -6,6 +6,7 @@ from typing import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.markup import escape
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -37,7 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box") as box:
-            box.border_title = self.confirm_title
+            box.border_title = escape(self.confirm_title)
             yield Static(Text("\n").join(Text(l) if isinstance(l, str) else l for l in self.lines),
                          id="confirm-text")
             yield Static(f"y = {self.yes} · n / Esc = cancel", id="confirm-keys")
