@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo-server", help="run the simulated home-lab alone and print its URLs as one JSON line",
         description="Run the simulated home-lab (Kubernetes API, Prometheus, LiteLLM) on 127.0.0.1. Once ready, "
-                    "print ONE JSON line {kubeconfig, config, prometheus, litellm, control} on stdout, then "
+                    "print ONE JSON line {kubeconfig, config, prometheus, litellm, ollama, control} on stdout, then "
                     "serve until SIGINT or SIGTERM and exit 0.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -56,6 +56,8 @@ def create_control_app(lab: "DemoLab") -> web.Application:
                 value = float(value)
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 return _error(400, f"{key}: expected {kind.__name__}")
+            if key == "status" and value != 0 and not 100 <= value <= 599:
+                return _error(400, "status: expected an HTTP status 100-599 (0 clears it)")
         for key, value in body.items():
             if key != "down":
                 setattr(faults, key, float(value) if _FIELDS[key] is float else value)

@@ -44,6 +44,7 @@ def test_a_fault_set_over_http_hits_only_its_method_and_path_and_reset_clears_it
 @pytest.mark.parametrize("body,fragment", [
     ({"status": "409"}, "status: expected int"),
     ({"bogus": 1}, "unknown fault 'bogus'"),
+    ({"status": 99}, "status: expected an HTTP status 100-599"),
     ([1, 2], "body must be a JSON object"),
 ])
 def test_bad_fault_requests_are_refused_with_a_reason(lab, body, fragment) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from homelab_tui.config import KubernetesSettings
@@ -179,3 +181,37 @@ def test_reading_the_cache_never_waits_for_the_client_to_load(monkeypatch) -> No
     finally:
         release.set()
         source.stop()
+
+
+def test_bookmarks_keep_a_quiet_watch_resumable_after_the_history_moved_on(lab, monkeypatch) -> None:
+    """A resource that never changes still learns the current resourceVersion from BOOKMARKs, so after the
+    server's history has moved past its last event a dropped watch resumes without a 410 and a re-list."""
+    import homelab_tui.demo.kube_watch as kube_watch
+
+    monkeypatch.setattr(kube_watch, "BOOKMARK_INTERVAL", 0.05)
+    src = _source(lab, resources=(SPECS["storageclasses"],))
+    src.start()
+    try:
+        wait_until(lambda: "storageclasses" in (src.current().data.synced if src.current().data else ()),
+                   message="storageclasses listed")
+        history = lab.call(lambda: lab.store._history.maxlen)  # noqa: SLF001 - the test sizes its churn by it
+
+        lists = _lists(lab)
+
+        def churn(batch: int) -> None:
+            for i in range(history // 2):
+                lab.store.mutate("deployments", "apps", "n8n",
+                                 lambda o, i=i: o["metadata"].setdefault("labels", {}).update(churn=f"{batch}-{i}"))
+        for batch in range(6):  # other resources move the version past the whole history, in steps the open
+            lab.call(lambda batch=batch: churn(batch), timeout=60)  # watch keeps up with (no 410 on it)
+            time.sleep(0.3)
+        time.sleep(1.0)  # twenty bookmark intervals: the watch has seen the new version
+        assert _lists(lab) == lists, "the open watch fell behind (the test's churn is too fast)"
+        watches = lab.faults["kubernetes"].requests["GET watch"]
+        lab.faults["kubernetes"].drop_watches_epoch += 1
+        wait_until(lambda: lab.faults["kubernetes"].requests["GET watch"] > watches, message="watch reopened")
+        time.sleep(0.5)  # a 410 would come back at once and be followed by a list
+        assert _lists(lab) == lists, "the quiet watch had to re-list: it missed the bookmarks"
+        assert src.current().ok
+    finally:
+        src.stop()
