@@ -195,10 +195,13 @@ def measure_change(info: dict, runs: int) -> dict:
         samples: list[float] = []
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("2")
-            for _ in range(200):
+            for _ in range(400):  # the Namespaces screen shows the apps row (the cache synced, the screen drew it)
                 await pilot.pause(0.05)
-                if services.kube.current().ok:
+                table = app.screen.query_one("DataTable")
+                if services.kube.current().ok and "apps" in getattr(table, "row_keys", ()):
                     break
+            else:
+                raise SystemExit("bench: the Namespaces screen never showed the apps namespace")
             path = "/apis/apps/v1/namespaces/apps/deployments/n8n/scale"
             for i in range(runs):
                 replicas = 2 + (i % 2)

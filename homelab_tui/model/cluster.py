@@ -8,9 +8,10 @@ pydantic models): cheaper to parse, and the model layer reads them with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Hashable, Mapping, TypeVar
 
 KubeObject = Mapping[str, Any]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,20 @@ class ClusterState:
     server: str = ""
     #: increases with every change the cache applied (cheap change detection for the UI)
     revision: int = 0
+    #: results derived from this (immutable) state, computed once: see :meth:`memo`
+    _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per state (e.g. objects grouped by namespace, read by every namespace's summary)."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     def get(self, key: str) -> tuple[KubeObject, ...]:
         return self.objects.get(key, ())
 
-    def in_namespace(self, key: str, namespace: str) -> tuple[KubeObject, ...]:
-        return tuple(o for o in self.get(key) if o.get("metadata", {}).get("namespace") == namespace)
 
     def find(self, key: str, namespace: str | None, name: str) -> KubeObject | None:
         for o in self.get(key):

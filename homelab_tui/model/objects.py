@@ -131,8 +131,18 @@ def find(cluster: ClusterState, key: str, namespace: str | None, name: str) -> M
 
 
 def in_namespace(cluster: ClusterState, key: str, namespace: str) -> tuple[Mapping[str, Any], ...]:
-    """Like :meth:`ClusterState.in_namespace`, but safe on objects whose metadata is missing or null."""
-    return tuple(o for o in cluster.get(key) if namespace_of(o) == namespace)
+    """The objects of ``key`` in ``namespace`` (safe on objects whose metadata is missing or null).
+
+    Grouped once per cluster state: summarising every namespace was quadratic (namespaces × pods),
+    the largest cost at 10× (docs/benchmarks.md)."""
+    return cluster.memo(("by_namespace", key), lambda: _by_namespace(cluster.get(key))).get(namespace, ())
+
+
+def _by_namespace(objects: tuple[Mapping[str, Any], ...]) -> dict[str, tuple[Mapping[str, Any], ...]]:
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for o in objects:
+        groups.setdefault(namespace_of(o), []).append(o)
+    return {ns: tuple(items) for ns, items in groups.items()}
 
 
 def known(cluster: ClusterState, key: str) -> bool:

@@ -33,6 +33,11 @@ def _obj_key(obj: KubeObject) -> Key:
     return (md.get("namespace") or "", md.get("name") or "")
 
 
+#: seconds between two checks whether an absent optional resource (a CRD not installed, such as
+#: traefik.containo.us) appeared: one 404 per absent resource, not a steady stream of requests
+ABSENT_RECHECK = 300.0
+
+
 class _ResourceCache:
     """Objects of one resource, plus its watch health."""
 
@@ -244,7 +249,7 @@ class KubeSource:
                             self._mark_changed()
                         self._set_ok(cache)
                     rv = None
-                    self._stop.wait(60)
+                    self._stop.wait(ABSENT_RECHECK)
                     continue
                 if exc.status == 410:
                     rv = None

@@ -155,3 +155,36 @@ async def test_a_failing_worker_becomes_a_notification_not_a_crash(app: HomelabA
         await pilot.press("2")
         await settle(pilot)
         assert "docs" in app.screen.query_one(DashboardTable).row_keys
+
+
+async def test_screens_of_other_modes_skip_redraws_and_catch_up_when_shown(app: HomelabApp) -> None:
+    from homelab_tui.ui.screens.namespaces import NamespacesScreen
+
+    cluster = ThreadedCluster(app.services.kube.current())
+    app.services.kube = cluster
+    drawn: list[int] = []
+    original = NamespacesScreen.render_state
+
+    def counting(self, state, now):
+        drawn.append(state.cluster.data.revision)
+        return original(self, state, now)
+
+    NamespacesScreen.render_state = counting  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await pilot.press("2")
+            await settle(pilot)
+            namespaces = app.screen
+            await pilot.press("1")
+            await settle(pilot)
+            before = list(drawn)
+            cluster.change_from_thread(with_namespace(cluster.current(), "sandbox", revision=9))
+            assert await wait_for(pilot, lambda: app.state.cluster.data.revision == 9)
+            await settle(pilot)
+            assert drawn == before, "a screen of another mode was redrawn"
+            await pilot.press("2")
+            await settle(pilot)
+            assert app.screen is namespaces and drawn[-1] == 9
+            assert "sandbox" in namespaces.query_one(DashboardTable).row_keys
+    finally:
+        NamespacesScreen.render_state = original  # type: ignore[method-assign]

@@ -63,3 +63,20 @@ def test_helm_managed():
     assert is_helm_managed({"metadata": {"labels": {"app.kubernetes.io/managed-by": "Helm"}}})
     assert is_helm_managed({"metadata": {"annotations": {"meta.helm.sh/release-name": "pg"}}})
     assert not is_helm_managed({"metadata": {"labels": {"app.kubernetes.io/managed-by": "kubectl"}}})
+
+
+def test_in_namespace_groups_once_and_a_replaced_state_is_grouped_again() -> None:
+    import dataclasses
+
+    from homelab_tui.model.cluster import ClusterState
+    from homelab_tui.model.objects import in_namespace
+
+    pods = ({"metadata": {"name": "a", "namespace": "apps"}}, {"metadata": None}, {"kind": "Pod"},
+            {"metadata": {"name": "b", "namespace": "docs"}}, {"metadata": {"name": "c", "namespace": "apps"}})
+    state = ClusterState(objects={"pods": pods})
+    assert [p["metadata"]["name"] for p in in_namespace(state, "pods", "apps")] == ["a", "c"]
+    assert in_namespace(state, "pods", "ml") == ()
+    assert len(in_namespace(state, "pods", "")) == 2  # objects without metadata have no namespace
+    changed = dataclasses.replace(state, objects={"pods": pods[:1]})
+    assert [p["metadata"]["name"] for p in in_namespace(changed, "pods", "apps")] == ["a"]
+    assert len(in_namespace(state, "pods", "apps")) == 2

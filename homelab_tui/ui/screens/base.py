@@ -37,6 +37,8 @@ class DashboardScreen(ActionKeys, Screen[None]):
     SCREEN_TITLE: ClassVar[str] = ""
     #: DashboardState fields this screen's data comes from; their freshness is shown at the bottom
     SOURCES: ClassVar[tuple[str, ...]] = ("cluster",)
+    #: set when the state changed while the screen was not shown (drawn on resume)
+    _stale: bool = False
     #: the main table has the focus first (not a hidden filter input)
     AUTO_FOCUS = "DashboardTable"
 
@@ -69,14 +71,36 @@ class DashboardScreen(ActionKeys, Screen[None]):
         self.watch(app, "state", self._state_changed)
         self.watch(app, "now", self._tick, init=False)
 
+    @property
+    def shown(self) -> bool:
+        """In the current mode's screen stack (on top, or under a modal or drill-down).
+
+        The screens of the other modes stay installed but are not drawn: they skip the
+        re-rendering (at 10× it doubled the UI thread's work) and catch up when resumed.
+        """
+        return self in self.app.screen_stack
+
     def _state_changed(self, state: DashboardState) -> None:
+        if not self.shown:
+            self._stale = True
+            return
+        self._stale = False
         now = self.homelab.clock()
         self.query_one(SourceStatus).show(self.homelab.latest, now)
         self.render_state(state, now)
 
     def _tick(self, now: float) -> None:
+        if not self.shown:
+            return
         self.query_one(SourceStatus).show(self.homelab.latest, now)
         self.update_ages(now)
+
+    def on_screen_resume(self) -> None:
+        """Back on screen: draw what changed while another mode was shown."""
+        if self._stale:
+            self._state_changed(self.homelab.state)
+        else:
+            self._tick(self.homelab.clock())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Workers started by a screen report failures through the App, like the App's own."""
