@@ -61,15 +61,20 @@ async def test_route_findings_are_listed() -> None:
         assert "dev.home.jetzinger.com" in text and "standard Ingress" in text
 
 
+async def open_certificate_detail(pilot) -> None:
+    """Ingress & TLS (key 3), then Enter on the most urgent row: the certificate detail."""
+    await settle(pilot)
+    await pilot.press("3")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CertificateDetailScreen)
+
+
 async def test_enter_shows_the_certificate_conditions_and_events() -> None:
     app = app_for()
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, CertificateDetailScreen)
+        await open_certificate_detail(pilot)
         text = screen_text(app)
         assert "Certificate apps/openclaw-tls" in text
         for expected in ("Conditions", "Ready", "DoesNotExist", "Issuing", "Failed", "ClusterIssuer/letsencrypt-prod",
@@ -129,12 +134,7 @@ async def test_the_detail_lists_the_certificates_events_not_its_secrets(tmp_path
         services.kube = _EventsFromServer(demo_state().cluster, kube)
         app = app_for(services=services)
         async with app.run_test(size=(160, 50)) as pilot:
-            await settle(pilot)
-            await pilot.press("3")
-            await settle(pilot)
-            await pilot.press("enter")
-            await settle(pilot)
-            assert isinstance(app.screen, CertificateDetailScreen)
+            await open_certificate_detail(pilot)
             text = screen_text(app)
             assert "cert-manager-certificates-issuing" in text and "No TXT record found" in text
             assert "SecretTouched" not in text and "an event of the Secret" not in text
