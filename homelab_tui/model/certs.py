@@ -144,7 +144,9 @@ def find_certificate(cluster: ClusterState, namespace: str, secret: str, host: s
 def _secret_exists(cluster: ClusterState, namespace: str, name: str) -> bool | None:
     if not name or not known(cluster, "secrets") or "secrets" in cluster.errors:
         return None
-    return find(cluster, "secrets", namespace, name) is not None
+    names = cluster.memo(("names", "secrets"), lambda: frozenset(
+        (namespace_of(o), name_of(o)) for o in cluster.get("secrets")))
+    return (namespace, name) in names
 
 
 @dataclass
@@ -182,22 +184,30 @@ def _accumulate(cluster: ClusterState, routes: tuple[RouteInfo, ...]) -> dict[st
     return accs
 
 
-def cert_rows(cluster: ClusterState, settings: Settings, now: float) -> tuple[CertRow, ...]:
-    """One row per exposed host (plus hosts of Certificates no route uses), most urgent first."""
-    t = settings.thresholds
-    rows: list[CertRow] = []
+def _plan(cluster: ClusterState) -> tuple[tuple[_HostAcc, KubeObject | None], ...]:
+    """Each exposed host with its Certificate, then Certificates no route uses: none of it depends on the
+    clock, so it is worked out once per cluster state (a Prometheus refresh re-renders with the same state)."""
+    plan: list[tuple[_HostAcc, KubeObject | None]] = []
     used: set[tuple[str, str]] = set()
     for acc in _accumulate(cluster, all_routes(cluster)).values():
         cert = find_certificate(cluster, acc.namespace, acc.tls_secret, acc.host) if acc.tls_expected else None
         if cert is not None:
             used.add((namespace_of(cert), name_of(cert)))
-        rows.append(_row(cluster, acc, cert, now, t))
+        plan.append((acc, cert))
     for cert in cluster.get("certificates"):
         if (namespace_of(cert), name_of(cert)) in used:
             continue
         for h in as_list(spec_of(cert).get("dnsNames"))[:1] or [""]:
-            acc = _HostAcc(as_str(h).lower(), namespace_of(cert), "", as_str(spec_of(cert).get("secretName")))
-            rows.append(_row(cluster, acc, cert, now, t))
+            plan.append((_HostAcc(as_str(h).lower(), namespace_of(cert), "", as_str(spec_of(cert).get("secretName"))),
+                         cert))
+    return tuple(plan)
+
+
+def cert_rows(cluster: ClusterState, settings: Settings, now: float) -> tuple[CertRow, ...]:
+    """One row per exposed host (plus hosts of Certificates no route uses), most urgent first."""
+    t = settings.thresholds
+    plan = cluster.memo(("cert_plan",), lambda: _plan(cluster))
+    rows = [_row(cluster, acc, cert, now, t) for acc, cert in plan]
     rows.sort(key=lambda r: (-r.state.rank, r.days_left if r.days_left is not None else float("inf"), r.host))
     return tuple(rows)
 

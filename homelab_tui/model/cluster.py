@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Hashable, Mapping, TypeVar
 
+from homelab_tui.model.memo import VersionMemo, VersionMemos
+
 KubeObject = Mapping[str, Any]
 T = TypeVar("T")
 
@@ -32,6 +34,8 @@ class ClusterState:
     server: str = ""
     #: increases with every change the cache applied (cheap change detection for the UI)
     revision: int = 0
+    #: facts per object version, shared by the states of one watch cache (see model/memo.py)
+    versions: VersionMemos | None = field(default=None, repr=False, compare=False)
     #: results derived from this (immutable) state, computed once: see :meth:`memo`
     _memo: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -42,6 +46,13 @@ class ClusterState:
         except KeyError:
             value = self._memo[key] = compute()
             return value
+
+    def version_memo(self, name: str, compute: Callable[[Any], T]) -> VersionMemo[T]:
+        """``compute(obj)`` once per object version: across the states of this state's watch cache, or
+        within this state alone when it has none."""
+        if self.versions is not None:
+            return self.versions.get(name, compute)
+        return self.memo(("version_memo", name), lambda: VersionMemo(compute))
 
     def get(self, key: str) -> tuple[KubeObject, ...]:
         return self.objects.get(key, ())

@@ -80,9 +80,13 @@ def _deployments(cluster: ClusterState, settings: Settings) -> tuple[GpuDeployme
 
 
 def gpu_pods(cluster: ClusterState, settings: Settings) -> tuple[GpuPod, ...]:
-    """Pods (not finished) that request ``nvidia.com/gpu``."""
+    """Pods (not finished) that request ``nvidia.com/gpu`` (worked out once per cluster state)."""
     ns = settings.gpu.namespace
-    deployments = settings.gpu.gpu_deployments
+    deployments = tuple(settings.gpu.gpu_deployments)
+    return cluster.memo(("gpu_pods", ns, deployments), lambda: _gpu_pods(cluster, ns, deployments))
+
+
+def _gpu_pods(cluster: ClusterState, ns: str, deployments: tuple[str, ...]) -> tuple[GpuPod, ...]:
     out = []
     for p in cluster.get("pods"):
         gpus = gpu_request(spec_of(p), GPU_RESOURCE)

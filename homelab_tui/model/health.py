@@ -21,7 +21,10 @@ class State(enum.IntEnum):
     @property
     def rank(self) -> int:
         """Severity for sorting and roll-ups: OK < UNKNOWN < WARN < FAIL."""
-        return {State.OK: 0, State.UNKNOWN: 1, State.WARN: 2, State.FAIL: 3}[self]
+        return _RANK[self]
+
+
+_RANK = {State.OK: 0, State.UNKNOWN: 1, State.WARN: 2, State.FAIL: 3}
 
 
 def worst(states) -> State:

@@ -20,11 +20,11 @@ from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import Finding, State, worst
 from homelab_tui.model.objects import (
-    age_of, as_list, as_map, find, in_namespace, name_of, namespace_of, spec_of, status_of,
+    age_of, as_list, as_map, find, in_namespace, name_of, namespaces_of, spec_of, status_of,
 )
 from homelab_tui.model.workloads import (
-    WORKLOAD_KEYS, pod_node, pod_phase, pod_problem, pod_ready, pod_restarts, pod_status_text,
-    PodIndex, workload_counts, workload_problem,
+    WORKLOAD_KEYS, facts_problem, pod_facts_reader, pod_node, pod_problem, pod_ready, pod_restarts, pod_status_text,
+    PodIndex, workload_counts, workload_facts, workload_problem,
 )
 
 PHASES = ("Running", "Pending", "Succeeded", "Failed", "Unknown")
@@ -87,11 +87,9 @@ def worst_finding(findings: list[Finding] | tuple[Finding, ...]) -> Finding | No
 def _namespace_names(cluster: ClusterState, settings: Settings) -> list[str]:
     table = list(settings.namespaces)
     seen = set(table)
-    extra: set[str] = set()
-    for obj in cluster.get("namespaces"):
-        extra.add(name_of(obj))
+    extra = {name_of(obj) for obj in cluster.get("namespaces")}
     for key in ("pods", *WORKLOAD_KEYS.values()):
-        extra.update(namespace_of(o) for o in cluster.get(key))
+        extra.update(namespaces_of(cluster, key))
     return table + sorted(n for n in extra - seen if n)
 
 
@@ -100,21 +98,24 @@ def summarize_namespace(cluster: ClusterState, settings: Settings, namespace: st
     findings: list[Finding] = []
     # pod findings first: among equals, "CrashLoopBackOff" says more than "0/1 ready"
     pods = in_namespace(cluster, "pods", namespace)
-    phases = Counter(pod_phase(p) if pod_phase(p) in PHASES else "Unknown" for p in pods)
-    restarts = sum(pod_restarts(p) for p in pods)
-    for p in pods:
-        problem = pod_problem(p, now, restarts_warn)
+    read = pod_facts_reader(cluster)
+    facts = [read(p) for p in pods]
+    phases = Counter(f.phase if f.phase in PHASES else "Unknown" for f in facts)
+    restarts = sum(f.restarts for f in facts)
+    for f in facts:
+        problem = facts_problem(f, now, restarts_warn)
         if problem:
             findings.append(Finding(problem.state, f"Pod {problem.subject}", problem.reason))
     wl_ready = wl_total = rep_ready = rep_desired = 0
     for kind, key in WORKLOAD_KEYS.items():
         for obj in in_namespace(cluster, key, namespace):
-            ready, desired = workload_counts(obj, kind)
+            wf = workload_facts(obj, kind, cluster)
+            ready, desired = wf.ready, wf.desired
             wl_total += 1
             wl_ready += ready >= desired
             rep_ready += min(ready, desired)
             rep_desired += desired
-            problem = workload_problem(obj, kind, now)
+            problem = workload_problem(obj, kind, now, cluster)
             if problem:
                 findings.append(Finding(problem.state, f"{kind} {problem.subject}", problem.reason))
     known = namespace in settings.namespaces
@@ -146,7 +147,7 @@ def namespace_detail(cluster: ClusterState, namespace: str, now: float,
     for kind, key in WORKLOAD_KEYS.items():
         for obj in sorted(in_namespace(cluster, key, namespace), key=name_of):
             ready, desired = workload_counts(obj, kind)
-            problem = workload_problem(obj, kind, now)
+            problem = workload_problem(obj, kind, now, cluster)
             pods = index.owned(obj, kind)
             status = "Scaled to 0" if desired == 0 else ("Ready" if ready >= desired else "Not ready")
             rows.append(DetailRow(
@@ -155,7 +156,7 @@ def namespace_detail(cluster: ClusterState, namespace: str, now: float,
                 node=", ".join(sorted({pod_node(p) for p in pods if pod_node(p)})),
                 state=problem.state if problem else State.OK, problem=problem))
     for p in sorted(all_pods, key=name_of):
-        problem = pod_problem(p, now, restarts_warn)
+        problem = pod_problem(p, now, restarts_warn, cluster)
         total = _container_count(p)
         rows.append(DetailRow(
             kind="Pod", namespace=namespace, name=name_of(p),

@@ -138,6 +138,11 @@ def in_namespace(cluster: ClusterState, key: str, namespace: str) -> tuple[Mappi
     return cluster.memo(("by_namespace", key), lambda: _by_namespace(cluster.get(key))).get(namespace, ())
 
 
+def namespaces_of(cluster: ClusterState, key: str) -> frozenset[str]:
+    """The namespaces that hold objects of ``key`` (from the same per-state grouping)."""
+    return frozenset(cluster.memo(("by_namespace", key), lambda: _by_namespace(cluster.get(key))))
+
+
 def _by_namespace(objects: tuple[Mapping[str, Any], ...]) -> dict[str, tuple[Mapping[str, Any], ...]]:
     groups: dict[str, list[Mapping[str, Any]]] = {}
     for o in objects:

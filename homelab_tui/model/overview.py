@@ -60,6 +60,17 @@ _RESOURCES = {
 }
 
 
+def resources_for(areas: Iterable[str]) -> frozenset[str]:
+    """The cluster resources (ClusterState keys) that judging ``areas`` reads, legacy Traefik groups included:
+    ``check`` lists only these."""
+    keys = {r for area in areas for r in _RESOURCES[area]}
+    return frozenset(keys | {f"{r}_legacy" for r in keys & _LEGACY})
+
+
+#: resources that Traefik also serves in its legacy API group (``traefik.containo.us``)
+_LEGACY = frozenset({"ingressroutes", "middlewares"})
+
+
 def resolve_areas(names: Iterable[str]) -> tuple[str, ...]:
     """Canonical area names for user input like ``certs,storage``; ValueError names an unknown one."""
     out: list[str] = []
@@ -184,7 +195,7 @@ def build_area(area: str, state: DashboardState, settings: Settings, now: float)
     errors = [f"{s.source}: {s.error}" for s in used if s.error]
     cluster: ClusterState | None = state.cluster.data if state.cluster.has_data else None
     if cluster is not None:
-        wanted = {k for r in _RESOURCES[area] for k in (r, f"{r}_legacy")}
+        wanted = resources_for((area,))
         errors += [f"kubernetes/{k}: {e}" for k, e in sorted(cluster.errors.items()) if k in wanted]
     ages = [a for a in (s.age(now) for s in used if s.has_data and s.data is not None) if a is not None]
     age = max(ages) if ages else None

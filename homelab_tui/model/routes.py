@@ -118,7 +118,8 @@ def route_info(obj: Any) -> RouteInfo:
 
 
 def all_routes(cluster: ClusterState) -> tuple[RouteInfo, ...]:
-    return tuple(route_info(o) for o in cluster.ingressroutes())
+    """Every IngressRoute, parsed once per cluster state."""
+    return cluster.memo(("routes",), lambda: tuple(route_info(o) for o in cluster.ingressroutes()))
 
 
 def ingress_hosts(obj: Any) -> tuple[str, ...]:
@@ -146,6 +147,10 @@ def middleware_exists(cluster: ClusterState, namespace: str, name: str) -> bool 
 
 def route_findings(cluster: ClusterState) -> tuple[Finding, ...]:
     """Routing problems: missing redirect, broken redirect middleware, websecure without TLS, plain HTTP, Ingress."""
+    return cluster.memo(("route_findings",), lambda: _route_findings(cluster))
+
+
+def _route_findings(cluster: ClusterState) -> tuple[Finding, ...]:
     routes = all_routes(cluster)
     redirected = {h for r in routes if r.is_redirect for h in r.hosts}
     out: list[Finding] = []

@@ -103,13 +103,25 @@ def _is_nfs(storage_class: str, pv: object | None) -> bool:
     return storage_class == NFS_CLASS or bool(pv is not None and spec_of(pv).get("nfs"))
 
 
-def pvc_row(pvc: object, cluster: ClusterState, metrics: MetricsData | None, settings: Settings,
-            volumes: Mapping[str, Any] | None = None) -> PvcRow:
-    """One PVC's row; ``volumes`` (PV name -> PV) saves a scan per claim when building many rows."""
-    ns, name = namespace_of(pvc), name_of(pvc)
+@dataclass(frozen=True, slots=True)
+class _PvcBase:
+    """What a PVC's row takes from the cluster alone (no metrics, no clock): once per cluster state."""
+
+    namespace: str
+    name: str
+    requested: str
+    requested_bytes: float | None
+    storage_class: str
+    volume: str
+    local: bool
+    nfs: bool
+    node: str
+    phase: str
+
+
+def _pvc_base(pvc: object, cluster: ClusterState, volumes: Mapping[str, Any] | None) -> _PvcBase:
     spec = spec_of(pvc)
     requested = as_str(as_map(as_map(spec.get("resources")).get("requests")).get("storage"))
-    requested_bytes = parse_quantity(requested) if requested else None
     sc = pvc_storage_class(pvc, cluster)
     volume = as_str(spec.get("volumeName"))
     if volumes is None:
@@ -118,24 +130,38 @@ def pvc_row(pvc: object, cluster: ClusterState, metrics: MetricsData | None, set
         pv = volumes.get(volume) if volume else None
     local = _is_local(sc, pv)
     node = (_pv_node(pv) if pv is not None else "") or as_str(annotations_of(pvc).get(SELECTED_NODE))
-    phase = as_str(status_of(pvc).get("phase")) or "Unknown"
+    return _PvcBase(
+        namespace=namespace_of(pvc), name=name_of(pvc), requested=requested,
+        requested_bytes=parse_quantity(requested) if requested else None, storage_class=sc, volume=volume,
+        local=local, nfs=_is_nfs(sc, pv), node=node if local else "",
+        phase=as_str(status_of(pvc).get("phase")) or "Unknown")
+
+
+def pvc_row(pvc: object, cluster: ClusterState, metrics: MetricsData | None, settings: Settings,
+            volumes: Mapping[str, Any] | None = None) -> PvcRow:
+    """One PVC's row; ``volumes`` (PV name -> PV) saves a scan per claim when building many rows."""
+    return _row(_pvc_base(pvc, cluster, volumes), metrics, settings)
+
+
+def _row(base: _PvcBase, metrics: MetricsData | None, settings: Settings) -> PvcRow:
+    ns, name, phase, requested_bytes = base.namespace, base.name, base.phase, base.requested_bytes
     stats: VolumeStats | None = metrics.volumes.get((ns, name)) if metrics is not None else None
     flags: list[str] = []
     used = capacity = percent = days = None
     if stats is not None and stats.capacity_bytes > 0:
         used, capacity, percent = stats.used_bytes, stats.capacity_bytes, stats.percent
         days = stats.days_until_full
-        if _is_nfs(sc, pv) and requested_bytes and capacity > SHARE_FACTOR * requested_bytes:
+        if base.nfs and requested_bytes and capacity > SHARE_FACTOR * requested_bytes:
             flags.append(SHARE_WIDE)
-    elif local:
+    elif base.local:
         flags.append(NOT_REPORTED)
     elif metrics is not None and phase == "Bound":
         flags.append(NO_METRICS)
     findings = _judge(ns, name, phase, percent, days, flags, settings)
     top = max(findings, key=lambda f: f.state.rank, default=None)
     return PvcRow(
-        namespace=ns, name=name, storage_class=sc, requested_bytes=requested_bytes, requested=requested,
-        phase=phase, volume=volume, node=node if local else "",
+        namespace=ns, name=name, storage_class=base.storage_class, requested_bytes=requested_bytes,
+        requested=base.requested, phase=phase, volume=base.volume, node=base.node,
         used_bytes=used, capacity_bytes=capacity, percent=percent, days_until_full=days, flags=tuple(flags),
         state=worst(f.state for f in findings), reason=top.reason if top else _ok_reason(percent, flags))
 
@@ -168,11 +194,15 @@ def _ok_reason(percent: float | None, flags: list[str]) -> str:
 
 def pvc_rows(cluster: ClusterState, metrics: MetricsData | None, settings: Settings) -> tuple[PvcRow, ...]:
     """Every PVC, most urgent first (state, then fullness, then namespace/name)."""
-    volumes = {name_of(v): v for v in cluster.get("persistentvolumes")}
-    rows = [pvc_row(p, cluster, metrics, settings, volumes) for p in cluster.get("persistentvolumeclaims")]
+    rows = [_row(base, metrics, settings) for base in cluster.memo(("pvc_bases",), lambda: _pvc_bases(cluster))]
     rows.sort(key=lambda r: (-r.state.rank, -(r.percent if r.percent is not None else -1.0),
                              r.namespace, r.name))
     return tuple(rows)
+
+
+def _pvc_bases(cluster: ClusterState) -> tuple[_PvcBase, ...]:
+    volumes = {name_of(v): v for v in cluster.get("persistentvolumes")}
+    return tuple(_pvc_base(p, cluster, volumes) for p in cluster.get("persistentvolumeclaims"))
 
 
 def storage_findings(rows: tuple[PvcRow, ...]) -> tuple[Finding, ...]:
@@ -180,7 +210,11 @@ def storage_findings(rows: tuple[PvcRow, ...]) -> tuple[Finding, ...]:
 
 
 def storage_classes(cluster: ClusterState) -> tuple[StorageClassRow, ...]:
-    """StorageClasses by name, with which is the default."""
+    """StorageClasses by name, with which is the default (once per cluster state)."""
+    return cluster.memo(("storage_classes",), lambda: _storage_classes(cluster))
+
+
+def _storage_classes(cluster: ClusterState) -> tuple[StorageClassRow, ...]:
     rows = []
     for sc in cluster.get("storageclasses"):
         ann = annotations_of(sc)

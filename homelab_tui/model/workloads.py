@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 from homelab_tui.model.cluster import ClusterState, KubeObject
 from homelab_tui.model.health import Finding, State
@@ -85,42 +86,83 @@ def pod_status_text(pod: Any) -> str:
     return phase
 
 
-def pod_problem(pod: Any, now: float, restarts_warn: int = 5) -> Finding | None:
-    """What is wrong with a pod, or None."""
-    subject = f"{namespace_of(pod)}/{name_of(pod)}"
-    status = pod_status_text(pod)
-    phase = pod_phase(pod)
+@dataclass(frozen=True, slots=True)
+class PodFacts:
+    """What :func:`pod_problem` reads from one version of a pod (none of it depends on the clock)."""
+
+    subject: str
+    status: str
+    phase: str
+    restarts: int
+    ready: bool
+    terminating: bool
+    deleted_at: float | None
+    created_at: float | None
+    #: lastTransitionTime of the Ready condition (None without one)
+    ready_since: float | None
+    #: why the pod is not scheduled (PodScheduled=False), else ""
+    unscheduled: str
+
+
+def _pod_facts(pod: Any) -> PodFacts:
+    ready_cond = condition(pod, "Ready")
+    sched = condition(pod, "PodScheduled")
+    md = meta(pod)
+    return PodFacts(
+        subject=f"{namespace_of(pod)}/{name_of(pod)}", status=pod_status_text(pod), phase=pod_phase(pod),
+        restarts=pod_restarts(pod), ready=bool(ready_cond) and ready_cond.get("status") == "True",
+        terminating=is_terminating(pod), deleted_at=parse_time(md.get("deletionTimestamp")),
+        created_at=parse_time(md.get("creationTimestamp")),
+        ready_since=parse_time(ready_cond.get("lastTransitionTime")) if ready_cond else None,
+        unscheduled=as_str(sched.get("reason")) if sched and sched.get("status") == "False" else "")
+
+
+def pod_facts_reader(cluster: ClusterState) -> Callable[[Any], PodFacts]:
+    """:func:`pod_facts` for many pods of ``cluster`` (the memo is looked up once)."""
+    return cluster.version_memo("pod", _pod_facts)
+
+
+def pod_facts(cluster: ClusterState | None, pod: Any) -> PodFacts:
+    """A pod's facts; computed once per pod version when ``cluster`` is given (:mod:`homelab_tui.model.memo`)."""
+    if cluster is None:
+        return _pod_facts(pod)
+    return cluster.version_memo("pod", _pod_facts)(pod)
+
+
+def pod_problem(pod: Any, now: float, restarts_warn: int = 5, cluster: ClusterState | None = None) -> Finding | None:
+    """What is wrong with a pod, or None (pass the pod's ``cluster`` to reuse its facts)."""
+    return facts_problem(pod_facts(cluster, pod), now, restarts_warn)
+
+
+def facts_problem(f: PodFacts, now: float, restarts_warn: int = 5) -> Finding | None:
+    """:func:`pod_problem` from a pod's facts."""
+    status, phase = f.status, f.phase
     if status in FAILING_REASONS or status == "OOMKilled":
-        return Finding(State.FAIL, subject, status)
+        return Finding(State.FAIL, f.subject, status)
     if phase == "Failed":
-        return Finding(State.WARN, subject, status)
-    since_deleted = _seconds_since(meta(pod).get("deletionTimestamp"), now)
-    if is_terminating(pod):
+        return Finding(State.WARN, f.subject, status)
+    if f.terminating:
+        since_deleted = _since(f.deleted_at, now)
         if since_deleted is not None and since_deleted > PENDING_GRACE:
-            return Finding(State.WARN, subject, f"Terminating for {int(since_deleted // 60)} min")
+            return Finding(State.WARN, f.subject, f"Terminating for {int(since_deleted // 60)} min")
         return None
-    created = _seconds_since(meta(pod).get("creationTimestamp"), now)
+    created = _since(f.created_at, now)
     if phase == "Pending":
         if created is not None and created > PENDING_GRACE:
-            sched = condition(pod, "PodScheduled")
-            why = as_str(sched.get("reason")) if sched and sched.get("status") == "False" else ""
-            return Finding(State.WARN, subject, f"Pending for {int(created // 60)} min"
-                           + (f" ({why})" if why else ""))
+            return Finding(State.WARN, f.subject, f"Pending for {int(created // 60)} min"
+                           + (f" ({f.unscheduled})" if f.unscheduled else ""))
         return None
-    restarts = pod_restarts(pod)
-    if phase == "Running" and not pod_ready(pod):
-        ready_cond = condition(pod, "Ready")
-        since = _seconds_since(ready_cond.get("lastTransitionTime") if ready_cond else None, now)
+    if phase == "Running" and not f.ready:
+        since = _since(f.ready_since, now)
         since = created if since is None else since
         if since is not None and since > PENDING_GRACE:
-            return Finding(State.WARN, subject, "Running but not ready")
-    if restarts_warn > 0 and restarts >= restarts_warn:
-        return Finding(State.WARN, subject, f"{restarts} restarts")
+            return Finding(State.WARN, f.subject, "Running but not ready")
+    if restarts_warn > 0 and f.restarts >= restarts_warn:
+        return Finding(State.WARN, f.subject, f"{f.restarts} restarts")
     return None
 
 
-def _seconds_since(value: Any, now: float) -> float | None:
-    t = parse_time(value)
+def _since(t: float | None, now: float) -> float | None:
     return None if t is None else max(0.0, now - t)
 
 
@@ -136,29 +178,57 @@ def workload_counts(obj: Any, kind: str) -> tuple[int, int]:
     return max(0, as_int(st.get("readyReplicas"))), desired
 
 
-def workload_problem(obj: Any, kind: str, now: float) -> Finding | None:
-    """A workload below its desired count (FAIL when none ready, WARN when partial or rolling out)."""
-    subject = f"{namespace_of(obj)}/{name_of(obj)}"
+@dataclass(frozen=True, slots=True)
+class WorkloadFacts:
+    """What :func:`workload_problem` reads from one version of a workload (none of it depends on the clock)."""
+
+    subject: str
+    ready: int
+    desired: int
+    #: Progressing=False with ProgressDeadlineExceeded
+    stuck: bool
+    #: creation and the last update of its Progressing and Available conditions
+    changed_at: tuple[float | None, ...]
+
+
+def _workload_facts(item: tuple[Any, str]) -> WorkloadFacts:
+    obj, kind = item
     progressing = condition(obj, "Progressing")
-    if progressing and progressing.get("reason") == "ProgressDeadlineExceeded":
-        return Finding(State.FAIL, subject, "rollout stuck (progress deadline exceeded)")
-    ready, desired = workload_counts(obj, kind)
-    if ready >= desired:
-        return None
-    text = f"{ready}/{desired} ready"
-    if ready == 0 and not _recently_changed(obj, now):
-        return Finding(State.FAIL, subject, text)
-    return Finding(State.WARN, subject, text)
-
-
-def _recently_changed(obj: Any, now: float) -> bool:
-    """True while a workload is young or its rollout moved within :data:`ROLLOUT_GRACE`."""
-    times = [_seconds_since(meta(obj).get("creationTimestamp"), now)]
+    times = [parse_time(meta(obj).get("creationTimestamp"))]
     for ctype in ("Progressing", "Available"):
         cond = condition(obj, ctype)
         if cond:
-            times.append(_seconds_since(cond.get("lastUpdateTime") or cond.get("lastTransitionTime"), now))
-    return any(t is not None and t <= ROLLOUT_GRACE for t in times)
+            times.append(parse_time(cond.get("lastUpdateTime") or cond.get("lastTransitionTime")))
+    ready, desired = workload_counts(obj, kind)
+    return WorkloadFacts(
+        subject=f"{namespace_of(obj)}/{name_of(obj)}", ready=ready, desired=desired,
+        stuck=bool(progressing) and progressing.get("reason") == "ProgressDeadlineExceeded",
+        changed_at=tuple(times))
+
+
+_WORKLOAD_FACTS = {kind: (lambda obj, kind=kind: _workload_facts((obj, kind))) for kind in WORKLOAD_KEYS}
+
+
+def workload_facts(obj: Any, kind: str, cluster: ClusterState | None = None) -> WorkloadFacts:
+    """A workload's facts; computed once per object version when ``cluster`` is given."""
+    compute = _WORKLOAD_FACTS.get(kind)
+    if cluster is None or compute is None:
+        return _workload_facts((obj, kind))
+    return cluster.version_memo(f"workload:{kind}", compute)(obj)
+
+
+def workload_problem(obj: Any, kind: str, now: float, cluster: ClusterState | None = None) -> Finding | None:
+    """A workload below its desired count (FAIL when none ready, WARN when partial or rolling out)."""
+    f = workload_facts(obj, kind, cluster)
+    if f.stuck:
+        return Finding(State.FAIL, f.subject, "rollout stuck (progress deadline exceeded)")
+    if f.ready >= f.desired:
+        return None
+    text = f"{f.ready}/{f.desired} ready"
+    recently_changed = any(t is not None and _since(t, now) <= ROLLOUT_GRACE for t in f.changed_at)
+    if f.ready == 0 and not recently_changed:
+        return Finding(State.FAIL, f.subject, text)
+    return Finding(State.WARN, f.subject, text)
 
 
 def selector_labels(obj: Any) -> Mapping[str, Any]:

@@ -14,13 +14,15 @@ In the steady state the API server sees only long-lived watch requests, no lists
 from __future__ import annotations
 
 import json
+import queue
 import socket
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 from homelab_tui.config import KubernetesSettings
 from homelab_tui.model.cluster import ClusterState, KubeObject
+from homelab_tui.model.memo import VersionMemos
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.sources.kube_client import KubeApi, KubeError, KubeTarget, load_kube_api
 from homelab_tui.sources.resources import WATCHED, ResourceSpec
@@ -79,6 +81,7 @@ class KubeSource:
         self._caches = {spec.key: _ResourceCache(spec) for spec in resources}
         self._revision = 0
         self._state: ClusterState | None = None
+        self._versions = VersionMemos()  # facts per object version, kept across this cache's states
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._open: dict[str, list] = {}
@@ -102,6 +105,55 @@ class KubeSource:
         self._threads.append(notifier)
         for t in self._threads:
             t.start()
+
+    def read_once(self, keys: Collection[str] | None = None, workers: int = 8, wait: float | None = None) -> None:
+        """List ``keys`` (default: every watched resource) once, concurrently, and keep no watch open.
+
+        For ``check``: one look at the cluster, not a cache that follows it. The other resources are
+        dropped from this source, so that :meth:`current` judges completeness by the ones read. Blocks
+        until every list answered or failed, or ``wait`` seconds passed (the lists run in daemon threads,
+        which never hold up an exit); errors are recorded as the watches record them."""
+        with self._lock:
+            if keys is not None:
+                self._caches = {k: c for k, c in self._caches.items() if k in keys}
+            todo: queue.SimpleQueue[_ResourceCache] = queue.SimpleQueue()
+            for cache in self._caches.values():
+                todo.put(cache)
+        self._started_at = self.clock()
+        deadline = None if wait is None else time.monotonic() + wait
+        try:
+            api = self._get_api()
+        except KubeError:
+            return  # recorded as the api error
+
+        def work() -> None:
+            while True:
+                try:
+                    cache = todo.get_nowait()
+                except queue.Empty:
+                    return
+                self._read_one(api, cache)
+
+        threads = [threading.Thread(target=work, name="kube-list", daemon=True)
+                   for _ in range(min(workers, todo.qsize()))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+    def _read_one(self, api: KubeApi, cache: _ResourceCache) -> None:
+        try:
+            self._list(api, cache)
+        except KubeError as exc:
+            if exc.status == 404 and cache.spec.optional:
+                with self._lock:
+                    cache.absent = True
+                    self._set_ok(cache)
+                    self._mark_changed()
+            else:
+                self._set_error(cache, _error_text(exc))
+        except Exception as exc:  # noqa: BLE001 - one unreadable resource must not hide the others
+            self._set_error(cache, f"{type(exc).__name__}: {exc}")
 
     def stop(self) -> None:
         self._stop.set()
@@ -147,6 +199,7 @@ class KubeSource:
                     context=self._api.context if self._api else (self.target.context or ""),
                     server=self._api.server if self._api else "",
                     revision=self._revision,
+                    versions=self._versions,
                 )
             state = self._state
             api_error = self._api_error

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from homelab_tui.config import KubernetesSettings
+from homelab_tui.config import KubernetesSettings, load_settings
 from homelab_tui.sources.kube import KubeSource
 from homelab_tui.sources.kube_client import KubeTarget
 from homelab_tui.sources.resources import SPECS, WATCHED
@@ -66,6 +66,26 @@ def test_changes_arrive_by_watch_without_new_lists(lab, source):
     _scale(lab, "apps", "n8n", 3)
     wait_until(lambda: _replicas(source, "apps", "n8n") == 3, message="watch delivers the change")
     assert _lists(lab) == lists_after_sync
+
+
+def test_states_of_one_cache_share_facts_and_only_changed_pods_are_read_again(lab, source):
+    from homelab_tui.model.namespaces import summarize_namespaces
+    from homelab_tui.model.workloads import pod_facts_reader
+
+    settings = load_settings(lab.config_path, explicit=True)
+    first = source.current().data
+    summarize_namespaces(first, settings, time.time())
+    memo = pod_facts_reader(first)
+    misses = memo.misses
+    assert misses >= len(first.get("pods"))
+    _scale(lab, "apps", "n8n", 3)  # one new pod, and the controller's changes to it
+    wait_until(lambda: _replicas(source, "apps", "n8n") == 3, message="watch delivers the change")
+    wait_until(lambda: len(source.current().data.get("pods")) > len(first.get("pods")), message="a new pod")
+    later = source.current().data
+    assert later is not first and later.versions is first.versions
+    summarize_namespaces(later, settings, time.time())
+    # only the new pod and the pods that changed meanwhile are read again, not the other ~80
+    assert pod_facts_reader(later) is memo and 0 < memo.misses - misses < 10
 
 
 def test_stream_end_resumes_from_last_version_without_relist(lab, source):
