@@ -1,14 +1,15 @@
-"""Kubeconfig loading (like kubectl) and a thin JSON client over the official one.
+"""Kubeconfig loading (like kubectl) and a thin JSON client.
 
-The official ``kubernetes`` client does the parts that must match kubectl —
-kubeconfig merging (``KUBECONFIG`` lists), contexts, client certificates,
-tokens, exec plugins, in-cluster service accounts, TLS — and its REST layer
-carries every request. Responses are read as plain JSON (see ADR-002): the
-dashboard keeps watch caches of thousands of objects and does not need the
-client's strict pydantic models for them.
+Responses are read as plain JSON (see ADR-002): the dashboard keeps watch caches of
+thousands of objects and does not need the official client's pydantic models for them.
 
-The ``kubernetes`` package is imported lazily, off the UI thread, because
-importing it costs a noticeable part of a second.
+Common kubeconfigs (a server, a CA, a token or client certificate) are read by
+:mod:`homelab_tui.sources.kubeconfig` and served over urllib3, the library under the
+official client (ADR-006): importing the official ``kubernetes`` package costs about
+0.25 s, most of a ``check`` run. Everything else — exec plugins, auth providers,
+impersonation, proxies, in-cluster service accounts, and every kubeconfig that reader
+does not fully understand — goes through the official client, imported lazily and off
+the UI thread, which also words every kubeconfig error.
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
+from urllib.parse import quote
 
 from homelab_tui.model.snapshot import one_line
+from homelab_tui.sources.kubeconfig import KubeEndpoint, read_endpoint
+
+USER_AGENT = "homelab-tui"
 
 
 class KubeError(Exception):
@@ -73,17 +78,128 @@ def _describe_exception(exc: BaseException) -> str:
     return type(exc).__name__ + (f": {one_line(text, 120)}" if text else "")
 
 
-class KubeApi:
-    """JSON over the official client's REST layer, with a timeout on every call."""
+class OfficialTransport:
+    """Requests through the official client's REST layer (auth refresh for exec plugins included)."""
 
-    def __init__(self, api_client: Any, context: str, timeout: float) -> None:
+    def __init__(self, api_client: Any) -> None:
         self._client = api_client
+
+    @property
+    def host(self) -> str:
+        return str(self._client.configuration.host)
+
+    def send(self, method: str, path: str, query: Sequence[tuple[str, Any]], headers: dict[str, str],
+             body: Any, timeout: tuple[float, float]) -> Any:
+        req = self._client.param_serialize(
+            method=method, resource_path=path, query_params=list(query), header_params=headers, body=body,
+            auth_settings=["BearerToken"],
+        )
+        return self._client.call_api(*req, _request_timeout=timeout)
+
+
+class _Response:
+    """The parts of the official client's RESTResponse that :class:`KubeApi` reads."""
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+        self.status = response.status
+        self.reason = response.reason
+        self._data: bytes | None = None
+
+    def read(self) -> bytes:
+        if self._data is None:
+            self._data = self.response.data
+        return self._data
+
+
+class DirectTransport:
+    """Requests over urllib3 (the library under the official client) for a :class:`KubeEndpoint`.
+
+    Sends what the official client sends for the same call: the query encoded the same way (booleans
+    as ``true``/``false``), a JSON body as ``json.dumps`` writes it, no retries, the same
+    ``(connect, read)`` timeouts."""
+
+    def __init__(self, endpoint: KubeEndpoint, maxsize: int = 48) -> None:
+        import ssl
+
+        import urllib3
+
+        self._endpoint = endpoint
+        self._timeout = urllib3.Timeout
+        self._headers = {"User-Agent": USER_AGENT}
+        if endpoint.authorization:
+            self._headers["Authorization"] = endpoint.authorization
+        pool_args: dict[str, Any] = {"maxsize": maxsize, "retries": False}
+        if endpoint.server.startswith("https://"):
+            ctx = ssl.create_default_context(cadata=endpoint.ca_pem) if endpoint.ca_pem else \
+                ssl.create_default_context()
+            if not endpoint.verify:
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+                pool_args.update(cert_reqs="CERT_NONE", assert_hostname=False)
+            if endpoint.client_cert is not None:
+                _load_client_cert(ctx, *endpoint.client_cert)
+            pool_args["ssl_context"] = ctx
+            if endpoint.tls_server_name:
+                pool_args["server_hostname"] = endpoint.tls_server_name
+        self._pool = urllib3.PoolManager(**pool_args)
+
+    @property
+    def host(self) -> str:
+        return self._endpoint.server
+
+    def send(self, method: str, path: str, query: Sequence[tuple[str, Any]], headers: dict[str, str],
+             body: Any, timeout: tuple[float, float]) -> Any:
+        url = self._endpoint.server + quote(path, safe="/:@!$&'()*+,;=-._~")
+        if query:
+            url += "?" + "&".join(f"{k}={quote(_query_value(v))}" for k, v in query)
+        if body is not None and not isinstance(body, (str, bytes)):
+            body = json.dumps(body)
+        resp = self._pool.request(method, url, body=body, headers={**self._headers, **headers},
+                                  timeout=self._timeout(connect=timeout[0], read=timeout[1]),
+                                  preload_content=False, retries=False)
+        return _Response(resp)
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _load_client_cert(ctx: Any, cert: bytes, key: bytes) -> None:
+    """Python's ssl loads a certificate chain only from files: write both to a private directory
+    (0700, files 0600) just long enough to load them."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="homelab-tui-") as tmp:
+        paths = []
+        for name, data in (("client.crt", cert), ("client.key", key)):
+            path = os.path.join(tmp, name)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            paths.append(path)
+        ctx.load_cert_chain(paths[0], paths[1])
+
+
+class KubeApi:
+    """JSON over a transport (:class:`DirectTransport`, or the official client's REST layer), with a
+    timeout on every call."""
+
+    def __init__(self, transport: Any, context: str, timeout: float) -> None:
+        self._transport = transport
         self.context = context
         self.timeout = timeout
 
     @property
     def server(self) -> str:
-        return str(self._client.configuration.host)
+        return self._transport.host
+
+    @property
+    def direct(self) -> bool:
+        """Whether requests bypass the official client (ADR-006)."""
+        return isinstance(self._transport, DirectTransport)
 
     def _send(self, method: str, path: str, query: Sequence[tuple[str, Any]] | None, body: Any,
               content_type: str | None, timeout: Any, accept: str = "application/json") -> Any:
@@ -91,11 +207,7 @@ class KubeApi:
         if content_type:
             headers["Content-Type"] = content_type
         try:
-            req = self._client.param_serialize(
-                method=method, resource_path=path, query_params=list(query or []),
-                header_params=headers, body=body, auth_settings=["BearerToken"],
-            )
-            return self._client.call_api(*req, _request_timeout=timeout)
+            return self._transport.send(method, path, list(query or []), headers, body, timeout)
         except Exception as exc:  # urllib3/ssl errors: no answer
             raise KubeError(0, "Unreachable", _describe_exception(exc)) from None
 
@@ -153,31 +265,52 @@ class KubeApi:
             raw.release_conn()
 
 
+#: set to "official" to send every request through the official client (ADR-006)
+CLIENT_VARIABLE = "HOMELAB_TUI_KUBE_CLIENT"
+
+
 def load_kube_api(target: KubeTarget, timeout: float) -> KubeApi:
-    """Load the kubeconfig like kubectl and return a client. Raises :class:`KubeError` (status 0) on bad config."""
+    """Load the kubeconfig like kubectl and return a client. Raises :class:`KubeError` (status 0) on bad config.
+
+    A kubeconfig that :mod:`homelab_tui.sources.kubeconfig` reads completely is served over urllib3 without
+    importing the official client (ADR-006); everything else, and ``HOMELAB_TUI_KUBE_CLIENT=official``,
+    goes through the official client."""
+    paths = target.config_paths()
+    existing = [p for p in paths if p.is_file()]
+    for path in existing:
+        problem = _not_a_kubeconfig(path)
+        if problem:
+            raise KubeError(0, "BadKubeconfig", f"{path}: not a kubeconfig ({problem})")
+    if existing and target.context:
+        known = _context_names(existing)
+        if known is not None and target.context not in known:
+            available = ", ".join(sorted(known)) or "none"
+            raise KubeError(0, "BadKubeconfig", f"unknown context {target.context!r} (available: {available})")
+    if existing and os.environ.get(CLIENT_VARIABLE, "").strip().lower() != "official":
+        endpoint = read_endpoint(existing, target.context)
+        if endpoint is not None:
+            try:
+                return KubeApi(DirectTransport(endpoint), endpoint.context, timeout)
+            except Exception:  # noqa: BLE001 - e.g. a CA that is not PEM: the official client words it
+                pass
+    return _load_official(target, timeout, paths, existing)
+
+
+def _load_official(target: KubeTarget, timeout: float, paths: list[Path], existing: list[Path]) -> KubeApi:
     from kubernetes import client as k8s_client  # lazy: heavy import
     from kubernetes import config as k8s_config
     from kubernetes.config.config_exception import ConfigException
 
-    paths = target.config_paths()
-    existing = [p for p in paths if p.is_file()]
     configuration = k8s_client.Configuration()
     try:
-        for path in existing:
-            problem = _not_a_kubeconfig(path)
-            if problem:
-                raise KubeError(0, "BadKubeconfig", f"{path}: not a kubeconfig ({problem})")
-        if existing and target.context:
-            known = _context_names(existing)
-            if known is not None and target.context not in known:
-                available = ", ".join(sorted(known)) or "none"
-                raise KubeError(0, "BadKubeconfig", f"unknown context {target.context!r} (available: {available})")
         if existing:
+            # kubectl's rule: the first file that sets current-context wins (the official client lets the
+            # last one win), so name it; the context shown is then the context used
+            context = target.context or _current_context(existing)
             k8s_config.load_kube_config(
-                config_file=os.pathsep.join(str(p) for p in existing), context=target.context,
+                config_file=os.pathsep.join(str(p) for p in existing), context=context or None,
                 client_configuration=configuration, persist_config=False,
             )
-            context = target.context or _current_context(existing)
         elif os.environ.get("KUBERNETES_SERVICE_HOST") and not target.kubeconfig:
             k8s_config.load_incluster_config(client_configuration=configuration)
             context = "in-cluster"
@@ -194,8 +327,8 @@ def load_kube_api(target: KubeTarget, timeout: float) -> KubeApi:
     # one long-lived connection per watched resource, plus room for requests beside them
     configuration.connection_pool_maxsize = 48
     api_client = k8s_client.ApiClient(configuration=configuration)
-    api_client.user_agent = "homelab-tui"
-    return KubeApi(api_client, context or "", timeout)
+    api_client.user_agent = USER_AGENT
+    return KubeApi(OfficialTransport(api_client), context or "", timeout)
 
 
 def _read_configs(paths: list[Path]) -> list[dict]:

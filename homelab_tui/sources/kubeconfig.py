@@ -1,0 +1,191 @@
+"""A kubeconfig reader for the common cases, so that most runs never import the kubernetes client.
+
+Importing the official client costs about 0.25 s (most of a ``check`` run, ADR-006). The home-lab's
+kubeconfig, like most, is a server, a CA and a token or client certificate: this module reads exactly
+that, following kubectl's rules —
+
+* ``$KUBECONFIG`` lists merge: for clusters, contexts and users of the same name the first file wins,
+  and so does the first ``current-context`` (the official Python client lets the last one win);
+* relative file paths are relative to the file that names them;
+* ``*-data`` fields win over their file fields; a token wins over a token file and over an exec plugin;
+* ``insecure-skip-tls-verify`` and ``tls-server-name`` are honoured.
+
+Anything else returns None and the caller uses the official client, which does it all and words the
+errors: exec plugins, auth providers, impersonation, proxies (``proxy-url`` or ``*_PROXY`` in the
+environment), in-cluster service accounts, and every malformed file. So this reader never makes a
+connection the official client would not have made, and never invents an error message of its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+#: environment variables that make the official client use a proxy (urllib's getproxies)
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+#: user fields only the official client handles
+_OFFICIAL_ONLY_USER = ("auth-provider", "as", "as-uid", "as-groups", "as-user-extra")
+
+
+@dataclass(frozen=True)
+class KubeEndpoint:
+    """Where and how to reach the API server (secret parts are never shown in ``repr``)."""
+
+    context: str
+    server: str
+    verify: bool
+    #: PEM text of the CA bundle to trust (None: the system's)
+    ca_pem: str | None
+    #: PEM bytes of the client certificate and key (None: no client certificate)
+    client_cert: tuple[bytes, bytes] | None
+    #: the ``Authorization`` header ("Bearer …", "Basic …"), or None
+    authorization: str | None
+    tls_server_name: str | None
+
+    def __repr__(self) -> str:
+        return (f"KubeEndpoint(context={self.context!r}, server={self.server!r}, verify={self.verify}, "
+                f"ca={'set' if self.ca_pem else 'system'}, client_cert={'set' if self.client_cert else 'none'}, "
+                f"authorization={'set' if self.authorization else 'none'})")
+
+
+class _Unsupported(Exception):
+    """The kubeconfig needs the official client (or is malformed, which the official client explains)."""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    value: Mapping[str, Any]
+    base: Path  # the directory of the file that named it
+
+
+def read_endpoint(paths: list[Path], context: str | None = None,
+                  environ: Mapping[str, str] | None = None) -> KubeEndpoint | None:
+    """The endpoint of ``context`` (default: the current context) in the merged ``paths``, or None when
+    only the official client can (or should) load it. Never raises."""
+    env = os.environ if environ is None else environ
+    if any(env.get(name) for name in PROXY_VARIABLES):
+        return None
+    try:
+        return _read(paths, context)
+    except (_Unsupported, OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _load_yaml(path: Path) -> Any:
+    import yaml  # a dependency of the kubernetes client; the C loader when built
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise _Unsupported("not YAML") from exc
+
+
+def _read(paths: list[Path], context: str | None) -> KubeEndpoint:
+    clusters: dict[str, _Entry] = {}
+    users: dict[str, _Entry] = {}
+    contexts: dict[str, _Entry] = {}
+    current = ""
+    for path in paths:
+        data = _load_yaml(path)
+        if not isinstance(data, dict) or not data:
+            raise _Unsupported("empty or not a mapping")  # the official client words this
+        base = Path(os.path.abspath(path)).parent  # as the official client: symlinks are not followed
+        for key, into in (("clusters", clusters), ("users", users), ("contexts", contexts)):
+            for item in data.get(key) or []:
+                if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                    raise _Unsupported(f"odd {key} entry")
+                into.setdefault(item["name"], _Entry(item, base))  # the first file wins
+        if not current and isinstance(data.get("current-context"), str):
+            current = data["current-context"]
+    name = context or current
+    if not name or name not in contexts:
+        raise _Unsupported("no such context")
+    ctx = _section(contexts[name].value, "context")
+    cluster_entry = clusters.get(str(ctx.get("cluster") or ""))
+    if cluster_entry is None:
+        raise _Unsupported("no such cluster")
+    cluster = _section(cluster_entry.value, "cluster")
+    user_name = ctx.get("user")
+    user_entry = users.get(str(user_name)) if user_name else None
+    if user_name and user_entry is None:
+        raise _Unsupported("no such user")
+    user = _section(user_entry.value, "user") if user_entry is not None else {}
+    if "proxy-url" in cluster or any(k in user for k in _OFFICIAL_ONLY_USER):
+        raise _Unsupported("needs the official client")
+    server = cluster.get("server")
+    if not isinstance(server, str) or not server.startswith(("https://", "http://")):
+        raise _Unsupported("no usable server")
+    server = server.rstrip("/")
+    tls = server.startswith("https://")
+    insecure = cluster.get("insecure-skip-tls-verify", False)
+    if not isinstance(insecure, bool):
+        raise _Unsupported("odd insecure-skip-tls-verify")
+    tls_server_name = cluster.get("tls-server-name")
+    if tls_server_name is not None and not isinstance(tls_server_name, str):
+        raise _Unsupported("odd tls-server-name")
+    user_base = user_entry.base if user_entry is not None else cluster_entry.base
+    ca = _file_or_data(cluster, "certificate-authority", cluster_entry.base) if tls else None
+    cert = _file_or_data(user, "client-certificate", user_base) if tls else None
+    key = _file_or_data(user, "client-key", user_base) if tls else None
+    if (cert is None) != (key is None):
+        raise _Unsupported("a client certificate without its key, or the reverse")
+    return KubeEndpoint(
+        context=name, server=server, verify=not insecure,
+        ca_pem=ca.decode("ascii") if ca is not None else None,
+        client_cert=(cert, key) if cert is not None and key is not None else None,
+        authorization=_authorization(user, user_base), tls_server_name=tls_server_name or None)
+
+
+def _section(entry: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = entry.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _Unsupported(f"odd {key}")
+    return value
+
+
+def _file_or_data(section: Mapping[str, Any], field: str, base: Path) -> bytes | None:
+    """``field-data`` (base64) when set and not empty, else the file ``field`` names, else None."""
+    data = section.get(f"{field}-data")
+    if data:
+        if not isinstance(data, str):
+            raise _Unsupported(f"odd {field}-data")
+        try:
+            return base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise _Unsupported(f"bad base64 in {field}-data") from exc
+    name = section.get(field)
+    if name:
+        if not isinstance(name, str):
+            raise _Unsupported(f"odd {field}")
+        return (base / name).read_bytes()  # a missing file: the official client says so
+    return None
+
+
+def _authorization(user: Mapping[str, Any], base: Path) -> str | None:
+    token = user.get("token")
+    if token:
+        if not isinstance(token, str):
+            raise _Unsupported("odd token")
+        return f"Bearer {token.strip()}"
+    token_file = user.get("tokenFile")
+    if token_file:
+        if not isinstance(token_file, str):
+            raise _Unsupported("odd tokenFile")
+        token = (base / token_file).read_text(encoding="utf-8").strip()
+        if token:
+            return f"Bearer {token}"
+    if user.get("exec"):
+        raise _Unsupported("exec plugin")
+    if "username" in user and "password" in user:
+        username, password = user["username"], user["password"]
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise _Unsupported("odd username or password")
+        return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return None
