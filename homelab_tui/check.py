@@ -17,7 +17,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Collection, Sequence
 
 from homelab_tui.config import Settings
 from homelab_tui.model.health import AreaStatus, State
@@ -25,6 +25,7 @@ from homelab_tui.model.snapshot import Snapshot, format_age
 from homelab_tui.model.state import DashboardState
 from homelab_tui.services import Services
 from homelab_tui.sources.litellm import LiteLLMSource
+from homelab_tui.sources.prometheus import PrometheusSource
 from homelab_tui.sources.litellm_cache import HealthCache
 
 JSON_VERSION = 1
@@ -47,54 +48,28 @@ class CheckReport:
 
 
 def gather(services: Services, wait: float, *, full_health: bool = False,
-           health_cache: HealthCache | None = None) -> DashboardState:
-    """Read every source once, concurrently, within ``wait`` seconds (plus the sources' own timeouts)."""
-    changed = threading.Event()
-    services.kube.start(on_change=changed.set)
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="check") as pool:
-        unreachable = pool.submit(_cluster_unreachable, services.kube)
-        futures = [pool.submit(src.refresh) for src in (services.prometheus, services.gpu)]
+           health_cache: HealthCache | None = None, resources: Collection[str] | None = None) -> DashboardState:
+    """Read every source once, concurrently, within ``wait`` seconds (plus the sources' own timeouts).
+
+    The cluster is listed once — only ``resources`` when given — with no watch opened (a daemon thread:
+    a server that does not answer never holds up the exit); Prometheus is asked only the instant queries
+    the verdicts use (the range queries draw the screens' sparklines)."""
+    lister = threading.Thread(target=services.kube.read_once, kwargs={"keys": resources, "wait": wait},
+                              name="check-kube", daemon=True)
+    lister.start()
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="check") as pool:
+        prometheus = services.prometheus
+        futures = [pool.submit(prometheus.refresh, history=False) if isinstance(prometheus, PrometheusSource)
+                   else pool.submit(prometheus.refresh), pool.submit(services.gpu.refresh)]
         llm = services.litellm
         if isinstance(llm, LiteLLMSource):
             futures.append(pool.submit(llm.read_once, health_cache or HealthCache(), full=full_health))
         else:
             futures.append(pool.submit(llm.refresh))
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            snap = services.kube.current()
-            if _kube_settled(snap) or (snap.error and unreachable.done() and unreachable.result()):
-                break
-            changed.wait(0.05)
-            changed.clear()
+        lister.join(wait)
         for f in futures:
             f.result()
     return services.state()
-
-
-def _cluster_unreachable(kube: object) -> bool:
-    """True when the kubeconfig cannot be used or the API server cannot be reached at all (refused,
-    unknown host): the watch cache would only repeat that error, so ``check`` need not wait for it."""
-    from homelab_tui.sources.kube_client import KubeError
-
-    api = getattr(kube, "api", None)
-    if api is None:
-        return False
-    try:
-        api().get("/version")
-    except KubeError as exc:
-        return exc.status in (0, 401)  # no usable kubeconfig, no answer, or credentials refused
-    return False
-
-
-def _kube_settled(snap: Snapshot) -> bool:
-    from homelab_tui.sources.resources import WATCHED
-
-    if snap.data is None:
-        return False
-    required = {s.key for s in WATCHED if not s.optional}
-    done = set(snap.data.synced) | set(snap.data.errors) | set(snap.data.absent)
-    optional_done = {s.key for s in WATCHED if s.optional} <= done
-    return required <= done and optional_done
 
 
 def run_check(services: Services, *, areas: Sequence[str] | None = None, conventions: bool = False,
@@ -105,13 +80,14 @@ def run_check(services: Services, *, areas: Sequence[str] | None = None, convent
     ``full_health`` calls LiteLLM's full ``/health`` (every model, the paid one too) and saves the result in
     ``health_cache`` (default: under ``$XDG_STATE_HOME``); without it a saved result is reused when fresh."""
     from homelab_tui.model.conventions import check_conventions
-    from homelab_tui.model.overview import AREAS, build_overview, overall_state
+    from homelab_tui.model.overview import AREAS, build_overview, overall_state, resources_for
 
     settings: Settings = services.settings
     timeout = wait if wait is not None else settings.kubernetes.timeout + 2.0
-    state = gather(services, timeout, full_health=full_health, health_cache=health_cache)
-    now = time.time() if now is None else now
     selected = tuple(areas or AREAS) + (("conventions",) if conventions else ())
+    state = gather(services, timeout, full_health=full_health, health_cache=health_cache,
+                   resources=resources_for(selected))
+    now = time.time() if now is None else now
     rows = build_overview(state, settings, now, areas=selected)
     violations = None
     if conventions:

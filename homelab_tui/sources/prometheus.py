@@ -84,11 +84,13 @@ class PrometheusSource:
 
     # ------------------------------------------------------------------ PolledSource
 
-    def refresh(self) -> Snapshot[MetricsData]:
+    def refresh(self, history: bool = True) -> Snapshot[MetricsData]:
+        """Run every query; without ``history`` only the instant ones (``check`` draws no sparkline)."""
         at = self._clock() if self._clock is not None else None
-        results, errors = self._run_all(at)
+        queries = q.ALL_QUERIES if history else tuple(x for x in q.ALL_QUERIES if x.kind == "instant")
+        results, errors = self._run_all(at, queries)
         if not results:
-            return self._keeper.failure(self._summary(errors))
+            return self._keeper.failure(self._summary(errors, len(queries)))
         previous = self._keeper.current().data or MetricsData()
         try:
             data = self._build(results, previous)
@@ -96,7 +98,7 @@ class PrometheusSource:
             return self._keeper.failure(f"unexpected answer from Prometheus: {exc}")
         snap = self._keeper.success(data)
         if errors:
-            snap = self._keeper.failure(self._summary(errors))
+            snap = self._keeper.failure(self._summary(errors, len(queries)))
         return snap
 
     def current(self) -> Snapshot[MetricsData]:
@@ -108,8 +110,9 @@ class PrometheusSource:
 
     # ------------------------------------------------------------------ internals
 
-    def _run_all(self, at: float | None) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
-        futures = {self._pool.submit(self.query, query, at): query for query in q.ALL_QUERIES}
+    def _run_all(self, at: float | None, queries: tuple[q.Query, ...] = q.ALL_QUERIES,
+                 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        futures = {self._pool.submit(self.query, query, at): query for query in queries}
         # every request is bounded by the client timeout; the extra second only guards the pool itself
         done, _ = wait(futures, timeout=self._settings.prometheus.timeout + 1.0)
         results: dict[str, dict[str, Any]] = {}
@@ -126,11 +129,11 @@ class PrometheusSource:
         return results, errors
 
     @staticmethod
-    def _summary(errors: dict[str, str]) -> str:
+    def _summary(errors: dict[str, str], asked: int = len(q.ALL_QUERIES)) -> str:
         messages = list(dict.fromkeys(errors.values()))
-        if len(errors) == len(q.ALL_QUERIES) and len(messages) == 1:
+        if len(errors) == asked and len(messages) == 1:
             return messages[0]
-        return f"{len(errors)} of {len(q.ALL_QUERIES)} queries failed: {messages[0]}"
+        return f"{len(errors)} of {asked} queries failed: {messages[0]}"
 
     def _build(self, results: dict[str, dict[str, Any]], previous: MetricsData) -> MetricsData:
         volumes = previous.volumes

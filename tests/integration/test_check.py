@@ -117,3 +117,37 @@ def test_conventions_are_listed_and_disappear_when_fixed_live(lab):
 def test_bad_input_is_unknown(args, fragment):
     out = cli(*args)
     assert out.returncode == 3 and fragment in out.stderr and "Traceback" not in out.stderr
+
+
+def test_check_lists_what_its_areas_read_once_and_opens_no_watch(lab):
+    from homelab_tui.model.overview import resources_for
+
+    kube, prometheus = lab.faults["kubernetes"].requests, lab.faults["prometheus"].requests
+    kube.clear()
+    prometheus.clear()
+    report = check(lab, areas=("certificates", "storage"))
+    listed = resources_for(("certificates", "storage"))
+    assert {"ingressroutes_legacy", "middlewares_legacy"} < listed  # the demo has no legacy Traefik group: 404
+    assert report.dashboard.cluster.ok and set(report.dashboard.cluster.data.objects) == listed - {
+        "ingressroutes_legacy", "middlewares_legacy"}
+    assert kube["GET list"] == len(listed) - 2 and kube["GET watch"] == 0 and kube["GET get"] == 0
+    assert prometheus["GET query_range"] == 0 and prometheus["GET query"] > 0  # no sparklines for a verdict
+
+
+def test_a_slow_api_server_is_waited_for_no_longer_than_asked(lab):
+    import time
+
+    lab.faults["kubernetes"].latency = 30.0
+    started = time.monotonic()
+    report = check(lab, areas=("nodes",), wait=2.0)
+    assert time.monotonic() - started < 10.0
+    assert report.exit_code == 3 and report.areas[0].state is State.UNKNOWN
+
+
+def test_a_resource_the_areas_do_not_read_cannot_spoil_their_verdict(lab):
+    faults = lab.faults["kubernetes"]
+    faults.status, faults.status_path = 403, "/secrets"
+    nodes = check(lab, areas=("nodes",))
+    assert nodes.exit_code == 0 and nodes.areas[0].source_errors == ()
+    certs = check(lab, areas=("certificates",))
+    assert any("secrets" in e and "403" in e for e in certs.areas[0].source_errors)
