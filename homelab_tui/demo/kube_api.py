@@ -138,14 +138,13 @@ class KubeApi:
         return web.json_response(obj)
 
     def _list(self, request: web.Request, kind: Kind, namespace: str | None) -> web.Response:
-        items, rv = self.store.list(kind.key, namespace)
+        items, rv = self.store.view(kind.key, namespace)  # serialised, never changed: no copies
         matches = compile_selectors(request.query.get("labelSelector", ""), request.query.get("fieldSelector", ""))
         items = [o for o in items if matches(o)]
         if wants_table(request.headers.get("Accept", "")):
             return web.json_response(as_table(kind.key, items, rv))
         if kind.group in kube_write.BUILTIN_GROUPS:  # built-in lists omit their items' kind (CRs keep it)
-            for obj in items:
-                obj.pop("apiVersion", None), obj.pop("kind", None)
+            items = [{k: v for k, v in obj.items() if k not in ("apiVersion", "kind")} for obj in items]
         return web.json_response({"kind": f"{kind.kind}List", "apiVersion": kind.api_version,
                                   "metadata": {"resourceVersion": rv}, "items": items})
 

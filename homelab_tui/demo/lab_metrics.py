@@ -127,6 +127,7 @@ class LabMetrics:
         #: volume usage is anchored here: the annotations describe the claims at this moment
         self.t0 = clock()
         self._lock = threading.Lock()
+        self._claims_cache: tuple[str, list[Claim]] | None = None
         self._log: list[tuple[float, tuple[GpuUser, ...]]] = [(-math.inf, self._gpu_users())]
         store.subscribe(self._on_change)
 
@@ -143,7 +144,7 @@ class LabMetrics:
 
     def _gpu_users(self) -> tuple[GpuUser, ...]:
         ns = self.gpu.namespace
-        pods, _ = self.store.list("pods", ns)
+        pods, _ = self.store.view("pods", ns)
         users = []
         for name in self.gpu.gpu_deployments:
             dep = self.store.get("deployments", ns, name)
@@ -162,10 +163,21 @@ class LabMetrics:
                                         for c in node.get("status", {}).get("conditions") or [])
 
     def _claims(self) -> list[Claim]:
-        classes, _ = self.store.list("storageclasses")
+        """The mounted claims, worked out again only when the store changed (at 10× a reading walks 3,000
+        pods, and every query reads them)."""
+        version = self.store.resource_version
+        cached = self._claims_cache
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        claims = self._read_claims()
+        self._claims_cache = (version, claims)
+        return claims
+
+    def _read_claims(self) -> list[Claim]:
+        classes, _ = self.store.view("storageclasses")
         provisioner = {sc["metadata"]["name"]: sc.get("provisioner", "") for sc in classes}
         mounts: dict[tuple[str, str], set[str]] = {}
-        pods, _ = self.store.list("pods")
+        pods, _ = self.store.view("pods")
         for pod in pods:
             if pod.get("status", {}).get("phase") != "Running":
                 continue
@@ -173,12 +185,12 @@ class LabMetrics:
                 claim = (vol.get("persistentVolumeClaim") or {}).get("claimName")
                 if claim:
                     mounts.setdefault((pod["metadata"]["namespace"], claim), set()).add(pod["spec"]["nodeName"])
-        nodes, _ = self.store.list("nodes")
+        nodes, _ = self.store.view("nodes")
         node_ip = {n["metadata"]["name"]: next((a["address"] for a in n.get("status", {}).get("addresses") or []
                                                 if a.get("type") == "InternalIP"), n["metadata"]["name"])
                    for n in nodes}
         out = []
-        pvcs, _ = self.store.list("persistentvolumeclaims")
+        pvcs, _ = self.store.view("persistentvolumeclaims")
         for pvc in pvcs:
             md, spec = pvc["metadata"], pvc.get("spec", {})
             sc = spec.get("storageClassName") or ""
@@ -214,11 +226,15 @@ class Frame:
         self.claims = claims
         self.gpu_log = gpu_log
         self.gpu_node = gpu_node
+        # a claim's labels are the same at every t: made once per frame (a derivative reads ~120 times)
+        self._labels = [({"__name__": VOLUME_USED, **c.labels}, {"__name__": VOLUME_CAPACITY, **c.labels})
+                        for c in claims]
 
-    def series_at(self, t: float) -> list[Sample]:
+    def series_at(self, t: float, name: str | None = None) -> list[Sample]:
+        """Every series at ``t``; with ``name``, at least those of that metric (the evaluator filters)."""
         t = t - t % SCRAPE_INTERVAL  # the latest scrape at or before t
-        out = self._volumes(t)
-        if self.gpu_log:
+        out = self._volumes(t, name) if name is None or name in (VOLUME_USED, VOLUME_CAPACITY) else []
+        if self.gpu_log and (name is None or not name.startswith("kubelet_")):
             users = next(u for since, u in reversed(self.gpu_log) if since <= t)  # the first entry is at -inf
             out += self._dcgm(t, users) + self._vllm(t, users)
         return out
@@ -227,7 +243,7 @@ class Frame:
         used = c.capacity * (c.used_fraction + c.growth_per_day * (t - self.t0) / 86400.0)
         return float(round(min(c.capacity, max(0.0, used))))
 
-    def _volumes(self, t: float) -> list[Sample]:
+    def _volumes(self, t: float, name: str | None = None) -> list[Sample]:
         seen: set[tuple[str, str]] = set()
         nfs_used = NAS_OTHER_USED_BYTES
         for c in self.claims:
@@ -236,13 +252,16 @@ class Frame:
                 seen.add(key)
                 nfs_used += self._claim_used(c, t)
         out: list[Sample] = []
-        for c in self.claims:
+        want_used, want_cap = name in (None, VOLUME_USED), name in (None, VOLUME_CAPACITY)
+        for c, (used_labels, cap_labels) in zip(self.claims, self._labels):
             if c.kind == "nfs":
                 used, cap = float(min(nfs_used, NFS_SHARE_BYTES)), float(NFS_SHARE_BYTES)
             else:
                 used, cap = self._claim_used(c, t), c.capacity
-            out.append(({"__name__": VOLUME_USED, **c.labels}, used))
-            out.append(({"__name__": VOLUME_CAPACITY, **c.labels}, cap))
+            if want_used:
+                out.append((used_labels, used))
+            if want_cap:
+                out.append((cap_labels, cap))
         return out
 
     def _dcgm(self, t: float, users: tuple[GpuUser, ...]) -> list[Sample]:

@@ -19,7 +19,8 @@ from typing import Callable, Union
 Labels = dict[str, str]
 Sample = tuple[Labels, float]
 #: all series that exist at time t, each with its value at t (the latest scrape at or before t)
-SeriesAt = Callable[[float], list[Sample]]
+#: every series at time t; the second argument, when not None, is the only metric name asked for (a hint)
+SeriesAt = Callable[[float, "str | None"], list[Sample]]
 
 AGGREGATIONS = ("sum", "max", "min", "avg", "count")
 FUNCTIONS = ("deriv",)
@@ -180,13 +181,20 @@ def parse(text: str) -> Node:
 def _matches(labels: Labels, matchers: tuple[tuple[str, str, str], ...]) -> bool:
     for name, op, value in matchers:
         have = labels.get(name, "")
-        ok = {"=": have == value, "!=": have != value}.get(op)
-        if ok is None:
-            ok = re.fullmatch(value, have) is not None
-            ok = ok if op == "=~" else not ok
+        if op == "=":
+            ok = have == value
+        elif op == "!=":
+            ok = have != value
+        else:
+            ok = (re.fullmatch(value, have) is not None) == (op == "=~")
         if not ok:
             return False
     return True
+
+
+def _metric_name(sel: "Selector") -> str | None:
+    """The metric name a selector asks for exactly (``foo{…}`` or ``{__name__="foo"}``), else None."""
+    return next((value for name, op, value in sel.matchers if name == "__name__" and op == "="), None)
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
@@ -212,7 +220,8 @@ class Evaluator:
 
     def instant(self, node: Node, t: float) -> list[Sample]:
         if isinstance(node, Selector):
-            return [(dict(lb), v) for lb, v in self.series_at(t) if _matches(lb, node.matchers)]
+            return [(dict(lb), v) for lb, v in self.series_at(t, _metric_name(node))
+                    if _matches(lb, node.matchers)]
         if isinstance(node, Call):
             return self._deriv(node.arg, t)
         return self._aggregate(node, t)
@@ -224,10 +233,17 @@ class Evaluator:
         last = t - t % self.scrape
         times = [last - k * step for k in range(int(window // step) + 1) if last - k * step >= t - window]
         points: dict[tuple, tuple[Labels, list[tuple[float, float]]]] = {}
+        name = _metric_name(sel)
+        keys: dict[int, tuple] = {}  # a series' labels are often the same dict at every time: sort them once
+        alive: list[Labels] = []  # ... and keep each alive, so that its id stays its own
         for ts in sorted(times):
-            for labels, v in self.series_at(ts):
+            for labels, v in self.series_at(ts, name):
                 if _matches(labels, sel.matchers):
-                    points.setdefault(_key(labels), (labels, []))[1].append((ts, v))
+                    key = keys.get(id(labels))
+                    if key is None:
+                        key = keys[id(labels)] = _key(labels)
+                        alive.append(labels)
+                    points.setdefault(key, (labels, []))[1].append((ts, v))
         out = []
         for labels, pts in points.values():
             if len(pts) >= 2:

@@ -78,6 +78,15 @@ class ClusterStore:
                      if namespace is None or ns == namespace]
             return items, str(self._rv)
 
+    def view(self, key: str, namespace: str | None = None) -> tuple[list[dict], str]:
+        """Like :meth:`list`, without copying: the stored objects themselves, for readers that never
+        change them (a list answer being serialised, the simulated Prometheus). Stored objects are
+        never changed in place — every write stores a new object — so a view stays consistent."""
+        with self._lock:
+            objs = self._objects.get(key, {})
+            items = [o for (ns, _), o in sorted(objs.items()) if namespace is None or ns == namespace]
+            return items, str(self._rv)
+
     def events_since(self, key: str, resource_version: int) -> tuple[list[WatchEvent], int]:
         """Changes of ``key`` after ``resource_version`` and the store's current version.
 
@@ -132,7 +141,7 @@ class ClusterStore:
             if old is None:
                 return None
             self._rv += 1
-            old["metadata"]["resourceVersion"] = str(self._rv)
+            old = {**old, "metadata": {**old["metadata"], "resourceVersion": str(self._rv)}}  # views keep theirs
             self._record(key, "DELETED", old)
             return copy.deepcopy(old)
 

@@ -118,3 +118,17 @@ def test_concurrent_writers_lose_no_update():
         t.join(30)
     assert store.get("configmaps", "ml", "counter")["data"]["n"] == "800"
     assert store.resource_version == "801"
+
+
+def test_a_view_is_the_stored_objects_and_writes_never_change_them():
+    store = ClusterStore([cm("a", x="1"), cm("b", x="1")])
+    viewed, rv = store.view("configmaps", "ml")
+    assert [o["metadata"]["name"] for o in viewed] == ["a", "b"] and rv == store.resource_version
+    assert store.view("configmaps", "ml")[0][0] is viewed[0]  # no copy
+    before = [(o["data"]["x"], o["metadata"]["resourceVersion"]) for o in viewed]
+    store.mutate("configmaps", "ml", "a", lambda o: o["data"].update(x="2"))
+    store.put("configmaps", cm("b", x="3"))
+    store.delete("configmaps", "ml", "b")
+    assert [(o["data"]["x"], o["metadata"]["resourceVersion"]) for o in viewed] == before
+    now, _ = store.view("configmaps", "ml")
+    assert [(o["metadata"]["name"], o["data"]["x"]) for o in now] == [("a", "2")]
