@@ -47,6 +47,17 @@ class ClusterState:
             value = self._memo[key] = compute()
             return value
 
+    def recent(self, key: Hashable, now: float, max_age: float, compute: Callable[[], T],
+               witness: object = None) -> T:
+        """``compute()``, reused for this state while it is younger than ``max_age`` seconds by ``now``
+        (and was computed for the same ``witness`` object, e.g. the settings it read)."""
+        hit = self._memo.get(("recent", key))
+        if hit is not None and hit[1] is witness and 0.0 <= now - hit[0] < max_age:
+            return hit[2]
+        value = compute()
+        self._memo[("recent", key)] = (now, witness, value)
+        return value
+
     def version_memo(self, name: str, compute: Callable[[Any], T]) -> VersionMemo[T]:
         """``compute(obj)`` once per object version: across the states of this state's watch cache, or
         within this state alone when it has none."""

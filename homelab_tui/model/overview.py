@@ -24,7 +24,6 @@ from typing import Callable, Iterable
 from homelab_tui.config import Settings
 from homelab_tui.model.certs import cert_findings, cert_rows
 from homelab_tui.model.cluster import ClusterState
-from homelab_tui.model.conventions import RULES, check_conventions, violation_findings
 from homelab_tui.model.gpu import derive_gpu_mode
 from homelab_tui.model.health import AreaStatus, Finding, State, worst
 from homelab_tui.model.inference import build_inference
@@ -35,6 +34,10 @@ from homelab_tui.model.snapshot import Snapshot, one_line
 from homelab_tui.model.state import DashboardState
 from homelab_tui.model.storage import NO_METRICS, pvc_rows, storage_findings
 
+#: seconds an area judged from the cluster alone keeps its verdict while the cluster state is unchanged:
+#: a finding that comes from the clock alone (a pod Pending for 5 min, a certificate's days left) shows
+#: up at most this long plus one source refresh late; any change in the cluster is judged at once
+REJUDGE_AFTER = 10.0
 #: longest reason (characters) of an area row; the findings keep the full text
 REASON_LIMIT = 160
 #: the Overview's areas, in display order (the default of build_overview)
@@ -169,6 +172,9 @@ def _inference(c: ClusterState, m: MetricsData | None, snap: Snapshot[LiteLLMDat
 
 def _conventions(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings,
                  now: float) -> _Verdict:
+    # imported when asked for: the Overview does not show this area, and the rules are a fifth of its imports
+    from homelab_tui.model.conventions import RULES, check_conventions, violation_findings
+
     return _from_findings(violation_findings(check_conventions(c, s)), f"{len(RULES)} rules, no violations")
 
 
@@ -204,7 +210,13 @@ def build_area(area: str, state: DashboardState, settings: Settings, now: float)
         return AreaStatus(area, TITLES[area], State.UNKNOWN, f"kubernetes: {why}", sources, age, tuple(errors))
     metrics = state.metrics.data if state.metrics.has_data else None
     try:
-        verdict = judge(cluster, metrics, state.llm, settings, now)
+        if sources == ("kubernetes",):
+            # judged from the cluster alone: an unchanged cluster state keeps its verdict for REJUDGE_AFTER
+            # seconds (a Prometheus or LiteLLM refresh redraws the Overview; it need not re-judge 3,000 pods)
+            verdict = cluster.recent(("verdict", area), now, REJUDGE_AFTER,
+                                     lambda: judge(cluster, metrics, state.llm, settings, now), witness=settings)
+        else:
+            verdict = judge(cluster, metrics, state.llm, settings, now)
     except Exception as exc:  # a model bug must not take the whole Overview down
         verdict = _Verdict(State.UNKNOWN, f"cannot evaluate: {type(exc).__name__}: {exc}", ())
     errors += [e for e in verdict.source_errors if e not in errors]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import ssl
 import threading
 from pathlib import Path
-from typing import Any, Mapping, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Any, Mapping, Protocol
 
 from homelab_tui.errors import ConfigError
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class HttpSettings(Protocol):
@@ -52,7 +53,7 @@ class LazyClient:
     Configuration errors (a CA bundle that cannot be read) are still raised at construction.
     """
 
-    def __init__(self, base_url: str, *, timeout: httpx.Timeout, verify: ssl.SSLContext | bool,
+    def __init__(self, base_url: str, *, timeout: float, verify: ssl.SSLContext | bool,
                  headers: Mapping[str, str]) -> None:
         self._args = {"base_url": base_url, "timeout": timeout, "verify": verify, "headers": dict(headers),
                       "follow_redirects": False}
@@ -63,7 +64,9 @@ class LazyClient:
     def client(self) -> httpx.Client:
         with self._lock:
             if self._client is None:
-                self._client = httpx.Client(**self._args)
+                import httpx  # on first use too: importing it is 0.07 s before the first paint otherwise
+
+                self._client = httpx.Client(**{**self._args, "timeout": httpx.Timeout(self._args["timeout"])})
             return self._client
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -94,7 +97,7 @@ def make_client(base_url: str, *, timeout: float, verify_tls: bool = True, ca_bu
     if base_url.lower().startswith("http://"):
         # plain HTTP never shakes hands (redirects are not followed): no trust store to load (~0.05 s a client)
         verify = False
-    return LazyClient(base_url.rstrip("/"), timeout=httpx.Timeout(timeout), verify=verify, headers=headers or {})
+    return LazyClient(base_url.rstrip("/"), timeout=timeout, verify=verify, headers=headers or {})
 
 
 def client_for(settings: HttpSettings, section: str) -> LazyClient:
@@ -108,6 +111,8 @@ def describe_transport_error(exc: httpx.HTTPError, what: str) -> str:
 
     Only the server's origin is named: the same outage reads the same for every path.
     """
+    import httpx
+
     url = ""
     try:
         u = exc.request.url

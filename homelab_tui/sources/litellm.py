@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
-import httpx
 
 from homelab_tui.config import Settings
 from homelab_tui.model.inference import KEY_REJECTED
@@ -37,6 +36,9 @@ from homelab_tui.sources.base import SnapshotKeeper, SourceError
 from homelab_tui.sources.http import client_for, describe_transport_error
 from homelab_tui.sources.litellm_cache import HealthCache
 from homelab_tui.sources.ollama import OllamaClient
+
+if TYPE_CHECKING:
+    import httpx
 
 NO_KEY = "no LiteLLM key: set HOMELAB_TUI_LITELLM_KEY or litellm.key_file"
 #: /health waits for every upstream; give it longer than the cheap calls
@@ -107,6 +109,8 @@ class LiteLLMSource:
 
     def _request(self, method: str, path: str, *, auth: bool = False, timeout: float | None = None,
                  json: Any = None) -> httpx.Response:
+        import httpx  # imported on first use (the UI paints before any request)
+
         try:
             return self._client.request(method, path, headers=self._auth() if auth else None, json=json,
                                         timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)

@@ -15,12 +15,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 
 from homelab_tui.config import xdg_state_home
 from homelab_tui.model.metrics import AliasHealth, TierHealth
+
+if TYPE_CHECKING:
+    import httpx
 
 VERSION = 1
 
@@ -31,6 +33,7 @@ def default_path() -> Path:
 
 def public_url(url: str) -> str:
     """``url`` without user info (a URL may carry a password): the cache's key for one proxy."""
+    import httpx
     try:
         u = httpx.URL(url)
     except (httpx.InvalidURL, TypeError):

@@ -6,14 +6,16 @@ whether a fallback from vLLM answers at once or first spends seconds loading it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 
 from homelab_tui.config import Settings
 from homelab_tui.model.metrics import OllamaModel
 from homelab_tui.sources.base import SourceError
 from homelab_tui.sources.http import describe_transport_error, make_client
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def parse_ps(body: Any) -> tuple[OllamaModel, ...]:
@@ -45,6 +47,8 @@ class OllamaClient:
         self._client = client or make_client(self.url, timeout=settings.ollama.timeout, where="ollama.url")
 
     def loaded_models(self) -> tuple[OllamaModel, ...]:
+        import httpx
+
         try:
             resp = self._client.get("/api/ps")
         except httpx.HTTPError as exc:

@@ -19,9 +19,8 @@ from __future__ import annotations
 import dataclasses
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import httpx
 
 from homelab_tui.config import Settings
 from homelab_tui.model.metrics import MetricsData
@@ -30,6 +29,9 @@ from homelab_tui.sources import prom_parse as parse
 from homelab_tui.sources import promql as q
 from homelab_tui.sources.base import SnapshotKeeper, SourceError
 from homelab_tui.sources.http import client_for, describe_transport_error
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class PrometheusSource:
@@ -56,6 +58,8 @@ class PrometheusSource:
 
     def query(self, query: q.Query, at: float | None = None) -> dict[str, Any]:
         """Evaluate one query; returns the answer's ``data`` member. Raises :class:`SourceError` (one line)."""
+        import httpx
+
         params: dict[str, str] = {"query": query.text}
         if query.kind == "range":
             params.update(q.range_params(at if at is not None else time.time()))

@@ -172,3 +172,25 @@ def test_each_area_reads_only_the_resources_check_lists_for_it(scale):
     # without --conventions, check need not list services or configmaps
     assert resources_for(AREAS) == frozenset(full.objects) - {"services", "configmaps"} | {
         "ingressroutes_legacy", "middlewares_legacy"}
+
+
+def test_an_unchanged_cluster_keeps_its_verdicts_for_a_while_and_a_change_is_judged_at_once():
+    from homelab_tui.model.overview import REJUDGE_AFTER
+
+    young = pod("x", namespace="apps", phase="Pending", ready=False, age=PENDING_GRACE - 2)
+    state = DashboardState(cluster=Snapshot("kubernetes", ClusterState(objects={"pods": (young,)}), fetched_at=NOW))
+
+    def namespaces(s: DashboardState, at: float) -> State:
+        return build_overview(s, S, at, areas=("namespaces",))[0].state
+
+    assert namespaces(state, NOW) is State.OK
+    assert namespaces(state, NOW + 5) is State.OK  # past the grace, but the same state within REJUDGE_AFTER
+    assert namespaces(state, NOW + REJUDGE_AFTER + 1) is State.WARN
+    crashing = pod("y", namespace="apps", waiting="CrashLoopBackOff", ready=False)
+    changed = DashboardState(cluster=Snapshot("kubernetes", ClusterState(objects={"pods": (young, crashing)}),
+                                              fetched_at=NOW))
+    assert namespaces(changed, NOW) is State.FAIL  # a new state: judged at once
+    fresh = DashboardState(cluster=Snapshot("kubernetes", ClusterState(objects={"pods": (young,)}), fetched_at=NOW))
+    assert namespaces(fresh, NOW) is State.OK
+    other = Settings()  # other settings (a reloaded config) are never served a verdict judged with the old ones
+    assert build_overview(fresh, other, NOW + 5, areas=("namespaces",))[0].state is State.WARN
