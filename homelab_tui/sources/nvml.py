@@ -16,7 +16,6 @@ import time
 from collections import deque
 from typing import Any, Callable
 
-import pynvml
 
 from homelab_tui.config import Settings
 from homelab_tui.model.metrics import GpuProcess, GpuTelemetry, MetricsData
@@ -41,7 +40,7 @@ class NvmlGpuSource:
     """``PolledSource[GpuTelemetry]``: NVML on a GPU host, else the Prometheus source's DCGM data."""
 
     def __init__(self, settings: Settings, fallback: PolledSource[MetricsData] | None = None, *,
-                 nvml: Any = pynvml, clock: Callable[[], float] = time.time, hostname: str | None = None) -> None:
+                 nvml: Any = None, clock: Callable[[], float] = time.time, hostname: str | None = None) -> None:
         self.name = "nvml"
         self.interval = settings.prometheus.interval
         self._fallback = fallback
@@ -88,6 +87,10 @@ class NvmlGpuSource:
     def _ensure_init(self) -> bool:
         with self._lock:
             if self._nvml_ok is None:
+                if self._nvml is None:
+                    import pynvml  # here, in the first poll's worker: not before the first paint
+
+                    self._nvml = pynvml
                 try:
                     self._nvml.nvmlInit()
                     if self._nvml.nvmlDeviceGetCount() < 1:

@@ -28,6 +28,7 @@ from textual.binding import Binding
 
 from homelab_tui.actions import registry
 from homelab_tui.actions.base import ActionContext, ActionError, FollowUp, Outcome, Plan, make_context
+from homelab_tui.ui.action_keys import ACT, ActionKeys  # noqa: F401 - ActionKeys is imported from here too
 from homelab_tui.ui.action_types import ActionRequest, RunState
 from homelab_tui.ui.screens.action_progress import ActionProgressScreen
 from homelab_tui.ui.screens.confirm import ActionConfirmScreen
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
     from homelab_tui.ui.app import HomelabApp
 
 ACTION_GROUP = "action-execute"
-#: the binding action every mutation key uses; the read-only gate keys on it
-ACT = "act"
 
 
 def act_binding(key: str, action_id: str, description: str, tooltip: str = "") -> Binding:
@@ -191,29 +190,3 @@ def runner_for(app: App[Any]) -> ActionRunner:
     if runner is None:
         runner = _RUNNERS[app] = ActionRunner(cast("HomelabApp", app))
     return runner
-
-
-class ActionKeys:
-    """Mixed into screens with action keys: the read-only gate and the ``act`` action.
-
-    A screen overrides :meth:`action_request` to turn its selection into an :class:`ActionRequest`
-    (or a one-line reason why there is nothing to act on).
-    """
-
-    app: App[Any]
-
-    def action_request(self, action_id: str) -> ActionRequest | str:
-        return "nothing selected to act on here"
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Every ``act(...)`` key is shown disabled in read-only mode."""
-        if action == ACT and cast("HomelabApp", self.app).services.read_only:
-            return None
-        return cast(Any, super()).check_action(action, parameters)
-
-    def action_act(self, action_id: str) -> None:
-        request = self.action_request(action_id)
-        if isinstance(request, str):
-            self.app.notify(request, title=registry.get(action_id).label, severity="warning")
-            return
-        runner_for(self.app).start(request)

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
 from homelab_tui.model.state import DashboardState
-from homelab_tui.ui.actions_runner import ActionKeys
+from homelab_tui.ui.action_keys import ActionKeys
 from homelab_tui.ui.widgets.freshness import SourceStatus
 
 if TYPE_CHECKING:
