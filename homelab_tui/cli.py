@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated areas: nodes,namespaces,certificates,storage,gpu,inference,conventions")
     check.add_argument("--conventions", action="store_true", help="also check the home-lab's conventions")
     check.add_argument("--wait", type=_seconds, metavar="SECONDS",
-                       help="longest wait for the Kubernetes caches (default: kubernetes.timeout + 2)")
+                       help="longest wait for the Kubernetes lists (default: kubernetes.timeout + 2)")
     check.add_argument("--full-health", action="store_true",
                        help="also call LiteLLM's full /health (every model, the PAID tier too) and save the "
                             "result under $XDG_STATE_HOME/homelab-tui/ for the runs within litellm.health_interval")
