@@ -15,48 +15,21 @@ from __future__ import annotations
 
 import json
 import queue
-import socket
 import threading
 import time
 from typing import Any, Callable, Collection
 
 from homelab_tui.config import KubernetesSettings
-from homelab_tui.model.cluster import ClusterState, KubeObject
+from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.memo import VersionMemos
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.sources.kube_client import KubeApi, KubeError, KubeTarget, load_kube_api
+from homelab_tui.sources.kube_state import ResourceCache, error_text, obj_key, shutdown_socket, summarise
 from homelab_tui.sources.resources import WATCHED, ResourceSpec
-
-Key = tuple[str, str]  # (namespace, name)
-
-
-def _obj_key(obj: KubeObject) -> Key:
-    md = obj.get("metadata") or {}
-    return (md.get("namespace") or "", md.get("name") or "")
-
 
 #: seconds between two checks whether an absent optional resource (a CRD not installed, such as
 #: traefik.containo.us) appeared: one 404 per absent resource, not a steady stream of requests
 ABSENT_RECHECK = 300.0
-
-
-class _ResourceCache:
-    """Objects of one resource, plus its watch health."""
-
-    def __init__(self, spec: ResourceSpec) -> None:
-        self.spec = spec
-        self.items: dict[Key, KubeObject] = {}
-        self.sorted: tuple[KubeObject, ...] | None = ()
-        self.synced = False
-        self.absent = False
-        self.error: str | None = None
-        self.error_since: float | None = None
-        self.last_ok: float | None = None
-
-    def view(self) -> tuple[KubeObject, ...]:
-        if self.sorted is None:
-            self.sorted = tuple(self.items[k] for k in sorted(self.items))
-        return self.sorted
 
 
 class _Gone(Exception):
@@ -78,7 +51,7 @@ class KubeSource:
         self._api_error: str | None = None
         self._lock = threading.RLock()
         self._api_lock = threading.Lock()
-        self._caches = {spec.key: _ResourceCache(spec) for spec in resources}
+        self._caches = {spec.key: ResourceCache(spec) for spec in resources}
         self._revision = 0
         self._state: ClusterState | None = None
         self._versions = VersionMemos()  # facts per object version, kept across this cache's states
@@ -116,7 +89,7 @@ class KubeSource:
         with self._lock:
             if keys is not None:
                 self._caches = {k: c for k, c in self._caches.items() if k in keys}
-            todo: queue.SimpleQueue[_ResourceCache] = queue.SimpleQueue()
+            todo: queue.SimpleQueue[ResourceCache] = queue.SimpleQueue()
             for cache in self._caches.values():
                 todo.put(cache)
         self._started_at = self.clock()
@@ -141,7 +114,7 @@ class KubeSource:
         for t in threads:
             t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
-    def _read_one(self, api: KubeApi, cache: _ResourceCache) -> None:
+    def _read_one(self, api: KubeApi, cache: ResourceCache) -> None:
         try:
             self._list(api, cache)
         except KubeError as exc:
@@ -151,7 +124,7 @@ class KubeSource:
                     self._set_ok(cache)
                     self._mark_changed()
             else:
-                self._set_error(cache, _error_text(exc))
+                self._set_error(cache, error_text(exc))
         except Exception as exc:  # noqa: BLE001 - one unreadable resource must not hide the others
             self._set_error(cache, f"{type(exc).__name__}: {exc}")
 
@@ -169,7 +142,7 @@ class KubeSource:
         with self._lock:
             for holders in self._open.values():
                 for resp in holders:
-                    _shutdown_socket(resp)
+                    shutdown_socket(resp)
 
     def api(self) -> KubeApi:
         """The loaded client (loads the kubeconfig on first use; blocking). Raises KubeError.
@@ -214,7 +187,7 @@ class KubeSource:
                             error_since=error_since or self._started_at, attempted_at=now)
         if not failing and not all(c.synced for c in required):
             return Snapshot(self.name, attempted_at=now)  # still loading: partial lists are not "the cluster"
-        error = _summarise(failing, len(required))
+        error = summarise(failing, len(required))
         if failing:
             # resources that never loaded (e.g. 403 on secrets) leave the others' data shown, as of their last read
             synced_oks = [c.last_ok for c in caches if c.synced and c.last_ok is not None]
@@ -255,7 +228,7 @@ class KubeSource:
                 except Exception:  # noqa: BLE001 - a UI callback must not kill the cache
                     pass
 
-    def _set_error(self, cache: _ResourceCache, error: str) -> None:
+    def _set_error(self, cache: ResourceCache, error: str) -> None:
         with self._lock:
             if cache.error != error:
                 if cache.error is None:
@@ -263,7 +236,7 @@ class KubeSource:
                 cache.error = error
                 self._mark_changed()
 
-    def _set_ok(self, cache: _ResourceCache) -> None:
+    def _set_ok(self, cache: ResourceCache) -> None:
         cache.last_ok = self.clock()
         if cache.error is not None:
             cache.error = None
@@ -310,7 +283,7 @@ class KubeSource:
                     continue
                 if exc.status == 0 and exc.reason in ("NoKubeconfig", "BadKubeconfig"):
                     return  # recorded as the api error; nothing to retry until restart
-                self._set_error(cache, _error_text(exc))
+                self._set_error(cache, error_text(exc))
             except Exception as exc:  # noqa: BLE001 - keep the watch alive whatever happens
                 self._set_error(cache, f"{type(exc).__name__}: {exc}")
             self._stop.wait(backoff)
@@ -326,7 +299,7 @@ class KubeSource:
                     self._mark_changed()
             raise
 
-    def _list(self, api: KubeApi, cache: _ResourceCache) -> str:
+    def _list(self, api: KubeApi, cache: ResourceCache) -> str:
         data = api.get(cache.spec.path(), timeout=max(self.settings.timeout, 30.0))
         if not isinstance(data, dict) or not isinstance(data.get("items"), list):
             raise KubeError(200, "BadResponse", f"{cache.spec.plural}: list answer is not a List")
@@ -335,7 +308,7 @@ class KubeSource:
             if isinstance(obj, dict):
                 obj.setdefault("apiVersion", cache.spec.api_version)
                 obj.setdefault("kind", cache.spec.kind)
-                items[_obj_key(obj)] = obj
+                items[obj_key(obj)] = obj
         with self._lock:
             cache.items = items
             cache.sorted = None
@@ -345,7 +318,7 @@ class KubeSource:
             self._mark_changed()
         return str((data.get("metadata") or {}).get("resourceVersion") or "")
 
-    def _watch(self, api: KubeApi, cache: _ResourceCache, rv: str) -> str:
+    def _watch(self, api: KubeApi, cache: ResourceCache, rv: str) -> str:
         timeout = int(self.settings.watch_timeout)
         query = [("watch", "true"), ("allowWatchBookmarks", "true"), ("timeoutSeconds", timeout)]
         if rv:
@@ -364,12 +337,12 @@ class KubeSource:
                 self._open.pop(cache.spec.key, None)
         return rv
 
-    def _watch_opened(self, cache: _ResourceCache) -> None:
+    def _watch_opened(self, cache: ResourceCache) -> None:
         """The API server accepted the watch: the resource is readable again (no need to wait for an event)."""
         with self._lock:
             self._set_ok(cache)
 
-    def _apply(self, cache: _ResourceCache, line: bytes, rv: str) -> str:
+    def _apply(self, cache: ResourceCache, line: bytes, rv: str) -> str:
         try:
             event = json.loads(line)
             etype = event["type"]
@@ -389,45 +362,10 @@ class KubeSource:
             obj.setdefault("apiVersion", cache.spec.api_version)
             obj.setdefault("kind", cache.spec.kind)
             if etype in ("ADDED", "MODIFIED"):
-                cache.items[_obj_key(obj)] = obj
+                cache.items[obj_key(obj)] = obj
             elif etype == "DELETED":
-                cache.items.pop(_obj_key(obj), None)
+                cache.items.pop(obj_key(obj), None)
             cache.sorted = None
             self._set_ok(cache)
             self._mark_changed()
         return new_rv
-
-
-def _shutdown_socket(resp: Any) -> None:
-    """Unblock the thread reading ``resp`` at once: shut the socket down (closing it from another
-    thread can wait for the reader, seconds on a TLS connection)."""
-    sock = getattr(getattr(resp, "connection", None), "sock", None)
-    try:
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
-        else:
-            resp.close()
-    except Exception:  # noqa: BLE001 - already closed
-        pass
-
-
-def _error_text(exc: KubeError) -> str:
-    if exc.status in (401, 403):
-        return f"{exc.status} {exc.reason}: {exc.message}"
-    return exc.message if exc.status == 0 else str(exc)
-
-
-def _summarise(failing: list[_ResourceCache], total: int) -> str | None:
-    if not failing:
-        return None
-    errors: dict[str, list[str]] = {}
-    for c in failing:
-        errors.setdefault(c.error or "error", []).append(c.spec.key)
-    text, keys = max(errors.items(), key=lambda kv: len(kv[1]))
-    if len(failing) == total:
-        if text[:4] in ("401 ", "403 "):  # the server answered: it is the credentials, not the network
-            return f"API refused every request: {text}"
-        return f"API unreachable: {text}" if "unreachable" not in text.lower() else text
-    names = ", ".join(sorted(keys)[:3]) + ("…" if len(keys) > 3 else "")
-    more = f" (+{len(errors) - 1} other error)" if len(errors) > 1 else ""
-    return f"{names}: {text}{more}"
