@@ -107,7 +107,7 @@ class KubeApi:
             return self._answer(request, kind, obj)
         if method in ("POST", "PUT") and not request.headers.get("Content-Type", "application/json").startswith(
                 "application/json"):
-            raise ApiError(415, f"the body of the request was in an unknown format - accepted media types include: "
+            raise ApiError(415, "the body of the request was in an unknown format - accepted media types include: "
                                 "application/json, application/yaml", "UnsupportedMediaType")
         if method == "POST" and name is None:
             return web.json_response(self._create(kind, namespace, await _json_body(request)), status=201)

@@ -15,14 +15,11 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 
 from homelab_tui.config import xdg_state_home
 from homelab_tui.model.metrics import AliasHealth, TierHealth
-
-if TYPE_CHECKING:
-    import httpx
 
 VERSION = 1
 

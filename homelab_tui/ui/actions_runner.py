@@ -28,7 +28,7 @@ from textual.binding import Binding
 
 from homelab_tui.actions import registry
 from homelab_tui.actions.base import ActionContext, ActionError, FollowUp, Outcome, Plan, make_context
-from homelab_tui.ui.action_keys import ACT, ActionKeys  # noqa: F401 - ActionKeys is imported from here too
+from homelab_tui.ui.action_keys import ACT
 from homelab_tui.ui.action_types import ActionRequest, RunState
 from homelab_tui.ui.screens.action_progress import ActionProgressScreen
 from homelab_tui.ui.screens.confirm import ActionConfirmScreen

@@ -17,7 +17,8 @@ from homelab_tui.actions.base import Target
 from homelab_tui.actions.gpu_mode import gpu_target
 from homelab_tui.config import Settings
 from homelab_tui.ui.action_types import ActionRequest
-from homelab_tui.ui.actions_runner import ACT, ActionKeys, runner_for
+from homelab_tui.ui.action_keys import ACT, ActionKeys
+from homelab_tui.ui.actions_runner import runner_for
 from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
 from homelab_tui.ui.screens.namespace_detail import NamespaceDetailScreen
 from homelab_tui.ui.screens.registry import SCREENS

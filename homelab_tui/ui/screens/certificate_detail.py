@@ -27,7 +27,8 @@ from homelab_tui.model.snapshot import format_age, one_line
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.action_requests import certificate_request
 from homelab_tui.ui.action_types import ActionRequest
-from homelab_tui.ui.actions_runner import ActionKeys, act_binding
+from homelab_tui.ui.action_keys import ActionKeys
+from homelab_tui.ui.actions_runner import act_binding
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import badge, state_style
 from homelab_tui.ui.widgets.timefmt import ago_text, stamp
