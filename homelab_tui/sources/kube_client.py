@@ -22,7 +22,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
 from homelab_tui.model.snapshot import one_line
-from homelab_tui.sources.kubeconfig import KubeEndpoint, read_endpoint
+from homelab_tui.sources.kubeconfig import (KubeEndpoint, context_names, current_context, read_documents,
+                                            read_endpoint)
 
 USER_AGENT = "homelab-tui"
 
@@ -277,26 +278,27 @@ def load_kube_api(target: KubeTarget, timeout: float) -> KubeApi:
     goes through the official client."""
     paths = target.config_paths()
     existing = [p for p in paths if p.is_file()]
-    for path in existing:
-        problem = _not_a_kubeconfig(path)
-        if problem:
-            raise KubeError(0, "BadKubeconfig", f"{path}: not a kubeconfig ({problem})")
+    documents = read_documents(existing)  # each file parsed once, for all that follows
+    for doc in documents:
+        if doc.problem:
+            raise KubeError(0, "BadKubeconfig", f"{doc.path}: not a kubeconfig ({doc.problem})")
     if existing and target.context:
-        known = _context_names(existing)
+        known = context_names(documents)
         if known is not None and target.context not in known:
             available = ", ".join(sorted(known)) or "none"
             raise KubeError(0, "BadKubeconfig", f"unknown context {target.context!r} (available: {available})")
     if existing and os.environ.get(CLIENT_VARIABLE, "").strip().lower() != "official":
-        endpoint = read_endpoint(existing, target.context)
+        endpoint = read_endpoint(documents, target.context)
         if endpoint is not None:
             try:
                 return KubeApi(DirectTransport(endpoint), endpoint.context, timeout)
             except Exception:  # noqa: BLE001 - e.g. a CA that is not PEM: the official client words it
                 pass
-    return _load_official(target, timeout, paths, existing)
+    return _load_official(target, timeout, paths, existing, current_context(documents))
 
 
-def _load_official(target: KubeTarget, timeout: float, paths: list[Path], existing: list[Path]) -> KubeApi:
+def _load_official(target: KubeTarget, timeout: float, paths: list[Path], existing: list[Path],
+                   current: str) -> KubeApi:
     from kubernetes import client as k8s_client  # lazy: heavy import
     from kubernetes import config as k8s_config
     from kubernetes.config.config_exception import ConfigException
@@ -306,7 +308,7 @@ def _load_official(target: KubeTarget, timeout: float, paths: list[Path], existi
         if existing:
             # kubectl's rule: the first file that sets current-context wins (the official client lets the
             # last one win), so name it; the context shown is then the context used
-            context = target.context or _current_context(existing)
+            context = target.context or current
             k8s_config.load_kube_config(
                 config_file=os.pathsep.join(str(p) for p in existing), context=context or None,
                 client_configuration=configuration, persist_config=False,
@@ -329,62 +331,6 @@ def _load_official(target: KubeTarget, timeout: float, paths: list[Path], existi
     api_client = k8s_client.ApiClient(configuration=configuration)
     api_client.user_agent = USER_AGENT
     return KubeApi(OfficialTransport(api_client), context or "", timeout)
-
-
-def _read_configs(paths: list[Path]) -> list[dict]:
-    import yaml  # dependency of the kubernetes client
-
-    out = []
-    for p in paths:
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except Exception:  # noqa: BLE001 - the client's loader reports unusable files itself
-            continue
-        if isinstance(data, dict):
-            out.append(data)
-    return out
-
-
-def _not_a_kubeconfig(path: Path) -> str:
-    """Why ``path`` is not a kubeconfig ("" when it may be one; an empty file is, as for kubectl)."""
-    import yaml  # dependency of the kubernetes client
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        return "not text"
-    except OSError as exc:
-        return exc.strerror or type(exc).__name__
-    except yaml.YAMLError as exc:
-        return "not YAML: " + one_line(str(getattr(exc, "problem", "") or exc), 80)
-    if data is None:
-        return ""
-    if not isinstance(data, dict):
-        what = "plain text" if isinstance(data, str) else f"a YAML {type(data).__name__}"
-        return f"{what}, not a mapping with clusters, contexts and users"
-    if not {"clusters", "contexts", "users", "current-context"} & set(data):
-        return "no clusters, contexts or users"
-    return ""
-
-
-def _current_context(paths: list[Path]) -> str:
-    for data in _read_configs(paths):
-        if data.get("current-context"):
-            return str(data["current-context"])
-    return ""
-
-
-def _context_names(paths: list[Path]) -> set[str] | None:
-    """Context names across the kubeconfig files; None when they cannot be read (the loader will say why)."""
-    configs = _read_configs(paths)
-    if not configs:
-        return None
-    names = set()
-    for data in configs:
-        for ctx in data.get("contexts") or []:
-            if isinstance(ctx, dict) and ctx.get("name"):
-                names.add(str(ctx["name"]))
-    return names
 
 
 def _config_message(text: str, target: KubeTarget) -> str:

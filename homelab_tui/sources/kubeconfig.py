@@ -23,7 +23,9 @@ import binascii
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
+
+from homelab_tui.model.snapshot import one_line
 
 #: environment variables that make the official client use a proxy (urllib's getproxies)
 PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
@@ -52,6 +54,72 @@ class KubeEndpoint:
                 f"authorization={'set' if self.authorization else 'none'})")
 
 
+@dataclass(frozen=True)
+class Document:
+    """One kubeconfig file, parsed once for every use (error wording, context names, the endpoint)."""
+
+    path: Path
+    #: the parsed YAML (None for an empty file, or one that could not be parsed)
+    data: Any
+    #: why the file is not a kubeconfig; "" when it may be one (an empty file is, as for kubectl)
+    problem: str = ""
+
+    @property
+    def mapping(self) -> dict[str, Any] | None:
+        return self.data if not self.problem and isinstance(self.data, dict) else None
+
+
+def read_documents(paths: Sequence[Path]) -> list[Document]:
+    """Each file parsed once, with PyYAML's C loader when it is built; never raises."""
+    import yaml  # a dependency of the kubernetes client
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    out = []
+    for path in paths:
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        except UnicodeDecodeError:
+            out.append(Document(path, None, "not text"))
+            continue
+        except OSError as exc:
+            out.append(Document(path, None, exc.strerror or type(exc).__name__))
+            continue
+        except yaml.YAMLError as exc:
+            out.append(Document(path, None, "not YAML: " + one_line(str(getattr(exc, "problem", "") or exc), 80)))
+            continue
+        out.append(Document(path, data, _shape_problem(data)))
+    return out
+
+
+def _shape_problem(data: Any) -> str:
+    if data is None:
+        return ""
+    if not isinstance(data, dict):
+        what = "plain text" if isinstance(data, str) else f"a YAML {type(data).__name__}"
+        return f"{what}, not a mapping with clusters, contexts and users"
+    if not {"clusters", "contexts", "users", "current-context"} & set(data):
+        return "no clusters, contexts or users"
+    return ""
+
+
+def current_context(documents: Sequence[Document]) -> str:
+    """kubectl's current context: the first file that sets one wins."""
+    for doc in documents:
+        data = doc.mapping
+        if data and isinstance(data.get("current-context"), str) and data["current-context"]:
+            return data["current-context"]
+    return ""
+
+
+def context_names(documents: Sequence[Document]) -> set[str] | None:
+    """Context names across the files; None when none could be read (the loader will say why)."""
+    configs = [doc.mapping for doc in documents if doc.mapping is not None]
+    if not configs:
+        return None
+    return {str(ctx["name"]) for data in configs for ctx in data.get("contexts") or []
+            if isinstance(ctx, dict) and ctx.get("name")}
+
+
 class _Unsupported(Exception):
     """The kubeconfig needs the official client (or is malformed, which the official client explains)."""
 
@@ -62,37 +130,33 @@ class _Entry:
     base: Path  # the directory of the file that named it
 
 
-def read_endpoint(paths: list[Path], context: str | None = None,
+def read_endpoint(paths: Sequence[Path] | Sequence[Document], context: str | None = None,
                   environ: Mapping[str, str] | None = None) -> KubeEndpoint | None:
-    """The endpoint of ``context`` (default: the current context) in the merged ``paths``, or None when
-    only the official client can (or should) load it. Never raises."""
+    """The endpoint of ``context`` (default: the current context) in the merged files (paths, or
+    :func:`read_documents`' answer), or None when only the official client can (or should) load it.
+    Never raises."""
     env = os.environ if environ is None else environ
     if any(env.get(name) for name in PROXY_VARIABLES):
         return None
+    documents = [p if isinstance(p, Document) else None for p in paths]
+    if None in documents:
+        documents = read_documents([Path(p) for p in paths])  # type: ignore[arg-type]
     try:
-        return _read(paths, context)
+        return _read(documents, context)  # type: ignore[arg-type]
     except (_Unsupported, OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
-def _load_yaml(path: Path) -> Any:
-    import yaml  # a dependency of the kubernetes client; the C loader when built
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        raise _Unsupported("not YAML") from exc
-
-
-def _read(paths: list[Path], context: str | None) -> KubeEndpoint:
+def _read(documents: Sequence[Document], context: str | None) -> KubeEndpoint:
     clusters: dict[str, _Entry] = {}
     users: dict[str, _Entry] = {}
     contexts: dict[str, _Entry] = {}
     current = ""
-    for path in paths:
-        data = _load_yaml(path)
-        if not isinstance(data, dict) or not data:
+    for doc in documents:
+        path, data = doc.path, doc.data
+        if not doc.problem and not data:
+            continue  # an empty file in the list: kubectl skips it (the official client refuses it)
+        if doc.problem or not isinstance(data, dict):
             raise _Unsupported("empty or not a mapping")  # the official client words this
         base = Path(os.path.abspath(path)).parent  # as the official client: symlinks are not followed
         for key, into in (("clusters", clusters), ("users", users), ("contexts", contexts)):

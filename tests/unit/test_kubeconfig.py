@@ -167,12 +167,15 @@ def test_a_proxy_in_the_environment_goes_to_the_official_client(tmp_path):
     assert read_endpoint([path], environ={"HTTPS_PROXY": ""}) is not None
 
 
-def test_unknown_context_and_empty_file_go_to_the_official_client(tmp_path):
+def test_an_unknown_context_goes_to_the_official_client_and_an_empty_file_is_skipped(tmp_path):
     path = one(tmp_path, *CASES["token and CA data"])
     assert read_endpoint([path], "elsewhere", environ={}) is None
     empty = tmp_path / "empty"
     empty.write_text("")
-    assert read_endpoint([empty, path], environ={}) is None
+    # kubectl skips an empty file in $KUBECONFIG (the official Python client refuses the whole list)
+    ep = read_endpoint([empty, path], environ={})
+    assert ep is not None and ep.context == "home" and ep.server == "https://10.0.0.1:6443"
+    assert read_endpoint([empty], environ={}) is None
 
 
 def test_the_endpoint_repr_shows_no_secret(tmp_path):
@@ -217,3 +220,50 @@ def test_a_common_kubeconfig_never_imports_the_official_client(tmp_path):
     broken = one(tmp_path, {"server": "https://k:6443", "certificate-authority-data": b64(b"not a certificate")},
                  {"token": "x"}, name="broken")
     assert run(broken) == ["False", "True"]
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"root:x:0:0:root:/root:/bin/bash\n", "plain text, not a mapping with clusters, contexts and users"),
+    (b"- a\n- b\n", "a YAML list, not a mapping with clusters, contexts and users"),
+    (b"apiVersion: v1\nkind: Pod\n", "no clusters, contexts or users"),
+    (b"clusters: [\n", "not YAML: "),
+    (b"\xff\xfe\x00kubeconfig", "not text"),
+])
+def test_a_file_that_is_not_a_kubeconfig_says_why_and_is_never_loaded(tmp_path, monkeypatch, content, problem):
+    monkeypatch.delenv(CLIENT_VARIABLE, raising=False)
+    bad = tmp_path / "config"
+    bad.write_bytes(content)
+    good = one(tmp_path, *CASES["token and CA data"])
+    target = KubeTarget(kubeconfig=os.pathsep.join([str(good), str(bad)]))
+    with pytest.raises(KubeError) as err:
+        load_kube_api(target, 5)
+    assert err.value.status == 0
+    assert err.value.message.startswith(f"{bad}: not a kubeconfig ({problem}")
+
+
+def test_an_empty_file_is_a_kubeconfig_as_for_kubectl(tmp_path, monkeypatch):
+    monkeypatch.delenv(CLIENT_VARIABLE, raising=False)
+    empty = tmp_path / "empty"
+    empty.write_text("", encoding="utf-8")
+    good = one(tmp_path, *CASES["token and CA data"])
+    api = load_kube_api(KubeTarget(kubeconfig=os.pathsep.join([str(empty), str(good)])), 5)
+    assert api.context == "home"
+
+
+def test_each_file_is_parsed_once_per_load(tmp_path, monkeypatch):
+    import yaml
+
+    monkeypatch.delenv(CLIENT_VARIABLE, raising=False)
+    first, second = one(tmp_path, *CASES["token and CA data"]), one(tmp_path, *CASES["tls-server-name"], name="two")
+    parsed: list[str] = []
+    real = yaml.load
+
+    def counting(stream, Loader):  # noqa: N803 - PyYAML's name
+        parsed.append(stream)
+        return real(stream, Loader=Loader)
+
+    monkeypatch.setattr(yaml, "load", counting)
+    monkeypatch.setattr(yaml, "safe_load", lambda stream: counting(stream, yaml.SafeLoader))
+    api = load_kube_api(KubeTarget(kubeconfig=os.pathsep.join([str(first), str(second)]), context="two"), 5)
+    assert api.direct and api.context == "two"
+    assert len(parsed) == 2
