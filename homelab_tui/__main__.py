@@ -1,3 +1,3 @@
-from homelab_tui.cli import main
+from homelab_tui.cli import run
 
-raise SystemExit(main())
+run()

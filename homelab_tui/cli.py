@@ -7,6 +7,7 @@ Global flags work before or after a command, as kubectl's do. Heavy imports
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -149,6 +150,29 @@ def build_parser() -> argparse.ArgumentParser:
     gpu = add_gpu_mode_parser(sub)
     _add_global_flags(gpu, suppress=True)
     return parser
+
+
+def run() -> None:
+    """The ``homelab-tui`` program: :func:`main`, then the exit.
+
+    ``check`` is a one-shot command run from cron and monitoring: once its result is written and flushed
+    it ends at once (``os._exit``), skipping the interpreter's teardown of every object it read (the whole
+    cluster) and of idle pool threads (docs/benchmarks.md). It holds no file, lock or child process that
+    needs a clean-up then (the LiteLLM health cache is written before it returns).
+    """
+    argv = sys.argv[1:]
+    one_shot = _command_of(argv) == "check"
+    if one_shot:
+        gc.disable()  # it reads the cluster once and exits: the collector's passes over it find nothing
+    code = main(argv)
+    if one_shot:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    raise SystemExit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

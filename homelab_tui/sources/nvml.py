@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -34,6 +35,21 @@ _REASONS = {
 def nvml_reason(exc: BaseException) -> str:
     """'library not found', 'driver not loaded', … for an NVMLError."""
     return _REASONS.get(type(exc).__name__) or str(exc) or type(exc).__name__
+
+
+def nvml_library_loadable() -> bool:
+    """Whether NVML's library can be loaded. pynvml loads ``libnvidia-ml.so.1`` by that name on Linux, so
+    where the dynamic loader cannot find it NVML cannot work, and importing pynvml (about 10 ms, most of it
+    ctypes' helpers) is skipped. Elsewhere (Windows) pynvml's own search decides."""
+    if not sys.platform.startswith("linux"):
+        return True
+    import ctypes
+
+    try:
+        ctypes.CDLL("libnvidia-ml.so.1")
+    except OSError:
+        return False
+    return True
 
 
 class NvmlGpuSource:
@@ -88,6 +104,10 @@ class NvmlGpuSource:
         with self._lock:
             if self._nvml_ok is None:
                 if self._nvml is None:
+                    if not nvml_library_loadable():
+                        self._nvml_ok = False
+                        self._reason = "NVML: library not found"
+                        return False
                     import pynvml  # here, in the first poll's worker: not before the first paint
 
                     self._nvml = pynvml

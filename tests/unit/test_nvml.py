@@ -12,7 +12,7 @@ from homelab_tui.config import Settings
 from homelab_tui.model.metrics import GpuTelemetry, MetricsData
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.sources.base import StaticSource
-from homelab_tui.sources.nvml import NvmlGpuSource, make_gpu_source
+from homelab_tui.sources.nvml import NvmlGpuSource, make_gpu_source, nvml_library_loadable
 
 GIB = 2 ** 30
 
@@ -162,3 +162,31 @@ def test_real_pynvml_without_a_gpu_falls_back():
     assert isinstance(src, NvmlGpuSource) and not src.using_nvml
     assert snap.data is not None and snap.data.origin == "prometheus"
     assert snap.data.note.startswith("NVML: ") and snap.data.note.endswith("showing DCGM metrics from Prometheus")
+
+
+def test_the_library_check_agrees_with_pynvml():
+    """Where the loader cannot find libnvidia-ml.so.1, pynvml itself says "library not found"."""
+    try:
+        pynvml.nvmlInit()
+    except pynvml.NVMLError_LibraryNotFound:
+        assert not nvml_library_loadable()
+    except pynvml.NVMLError:
+        assert nvml_library_loadable()  # found, but no driver or no permission: pynvml is asked
+    else:
+        pynvml.nvmlShutdown()
+        assert nvml_library_loadable()
+
+
+def test_without_the_library_pynvml_is_never_imported():
+    import subprocess
+    import sys
+
+    if nvml_library_loadable():
+        pytest.skip("this machine has libnvidia-ml.so.1")
+    code = ("import sys; from homelab_tui.config import Settings; from homelab_tui.sources.nvml import NvmlGpuSource; "
+            "src = NvmlGpuSource(Settings()); snap = src.refresh(); "
+            "print('pynvml' in sys.modules, snap.error)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split(" ", 1)[0] == "False"
+    assert "NVML: library not found" in out.stdout
