@@ -1,6 +1,7 @@
 """homelab-tui benchmark: prints a table and writes a JSON file (never a pass/fail test).
 
-    python bench/run.py [--scales 1,10] [--runs 5] [--idle 60] [--out bench/results.json]
+    python bench/run.py [--scales 1,10] [--runs 5] [--idle 60] [--only start,idle,change,check]
+                        [--out bench/results.json]
 
 For each scale it starts ``homelab-tui demo-server --scale N`` and measures, as medians of ``--runs``:
 
@@ -12,7 +13,8 @@ For each scale it starts ``homelab-tui demo-server --scale N`` and measures, as 
 5. requests per minute to each demo server in the steady state (the servers count them): the Kubernetes API must
    see no list calls once the watches run;
 6. ``homelab-tui check --json`` wall time versus ``kubectl get pods,deployments,pvc,certificates,ingressroutes -A
-   -o json`` against the same server, in the same run, as a ratio.
+   -o json`` against the same server, in the same run, as a ratio; beside them ``bench/python_floor.py``, which
+   sends exactly the requests ``check`` sends and judges nothing (the floor under any Python ``check``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import struct
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -221,19 +224,52 @@ def measure_change(info: dict, runs: int) -> dict:
     return {"change_to_screen_ms": None if not samples else round(1000 * statistics.median(samples), 1)}
 
 
-def measure_check(info: dict, runs: int) -> dict:
+def floor_requests(info: dict) -> dict:
+    """What ``check --json`` sends, from homelab-tui's own lists, for bench/python_floor.py."""
+    import tomllib
+
+    from homelab_tui.model.overview import AREAS, resources_for
+    from homelab_tui.sources import promql
+    from homelab_tui.sources.resources import SPECS
+
+    config = tomllib.loads(Path(info["config"]).read_text(encoding="utf-8"))
+    key = Path(config["litellm"]["key_file"]).read_text(encoding="utf-8").strip()
+    requests = [("kubernetes", SPECS[k].path()) for k in sorted(resources_for(AREAS))]
+    requests += [("prometheus", "/api/v1/query?" + urllib.parse.urlencode({"query": q.text}))
+                 for q in promql.ALL_QUERIES if q.kind == "instant"]
+    requests += [("litellm", p) for p in ("/health/liveliness", "/health/readiness", "/model/info")]
+    requests += [("ollama", "/api/ps")]
+    return {"kubeconfig": info["kubeconfig"], "requests": requests,
+            "bases": {k: info[k] for k in ("prometheus", "litellm", "ollama")},
+            "headers": {"litellm": {"Authorization": f"Bearer {key}"}}}
+
+
+def measure_check(info: dict, runs: int, tmp: Path, server: DemoServer) -> dict:
     env = {**os.environ}
     check = [exe("homelab-tui"), "check", "--json", "--kubeconfig", info["kubeconfig"], "--config", info["config"]]
     kubectl = [exe("kubectl"), "--kubeconfig", info["kubeconfig"], "get",
                "pods,deployments,pvc,certificates,ingressroutes", "-A", "-o", "json"]
-    t_check, t_kubectl = [], []
+    spec = tmp / "floor-requests.json"
+    spec.write_text(json.dumps(floor_requests(info)))
+    floor = [sys.executable, str(ROOT / "bench" / "python_floor.py"), str(spec)]
+    # the floor must send what check sends: the same number of requests to each server
+    sent = []
+    for cmd in (check, floor):
+        before = server.counters()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=120)
+        after = server.counters()
+        sent.append({name: sum(after[name].values()) - sum(before[name].values()) for name in after})
+    if sent[0] != sent[1]:
+        sys.exit(f"bench: python_floor.py sent {sent[1]}, check sent {sent[0]}")
+    t_check, t_kubectl, t_floor = [], [], []
     for _ in range(runs):
-        for cmd, bucket in ((check, t_check), (kubectl, t_kubectl)):
+        for cmd, bucket in ((check, t_check), (kubectl, t_kubectl), (floor, t_floor)):
             t0 = time.perf_counter()
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=120)
             bucket.append(time.perf_counter() - t0)
-    c, k = statistics.median(t_check), statistics.median(t_kubectl)
-    return {"check_s": round(c, 3), "kubectl_s": round(k, 3), "check_over_kubectl": round(c / k, 2)}
+    c, k, f = statistics.median(t_check), statistics.median(t_kubectl), statistics.median(t_floor)
+    return {"check_s": round(c, 3), "kubectl_s": round(k, 3), "check_over_kubectl": round(c / k, 2),
+            "python_floor_s": round(f, 3), "python_floor_over_kubectl": round(f / k, 2)}
 
 
 def _median(values: list[float]) -> float | None:
@@ -247,13 +283,21 @@ TARGETS = {"first_paint_s": 0.6, "all_panels_s": 1.5, "idle_cpu_overview_pct": 2
            "rss_mb": 150.0, "change_to_screen_ms": 250.0, "kube_list_calls_per_min": 0.0, "check_over_kubectl": 1.0}
 
 
+MEASURES = ("start", "idle", "change", "check")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", default="1,10")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--idle", type=float, default=60.0, help="seconds of idle CPU measurement per screen")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    ap.add_argument("--only", default=",".join(MEASURES),
+                    help=f"comma-separated measurements (default: all of {','.join(MEASURES)})")
     args = ap.parse_args()
+    only = set(args.only.split(","))
+    if not only <= set(MEASURES):
+        ap.error(f"--only: unknown {', '.join(sorted(only - set(MEASURES)))}")
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"homelab-tui-bench-{os.getpid()}"
     tmp.mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": _machine(), "runs": args.runs, "idle_seconds": args.idle, "scales": {}}
@@ -261,10 +305,14 @@ def main() -> int:
         server = DemoServer(scale)
         try:
             row: dict = {}
-            row.update(measure_start(server.info, args.runs, tmp))
-            row.update(measure_idle(server.info, args.idle, tmp, server))
-            row.update(measure_change(server.info, args.runs))
-            row.update(measure_check(server.info, args.runs))
+            if "start" in only:
+                row.update(measure_start(server.info, args.runs, tmp))
+            if "idle" in only:
+                row.update(measure_idle(server.info, args.idle, tmp, server))
+            if "change" in only:
+                row.update(measure_change(server.info, args.runs))
+            if "check" in only:
+                row.update(measure_check(server.info, args.runs, tmp, server))
             results["scales"][str(scale)] = row
         finally:
             server.stop()
@@ -292,7 +340,12 @@ def _print_table(results: dict) -> None:
         cells = "".join(f"{str(results['scales'][s].get(metric)):>14}" for s in scales)
         print(f"{metric:28}{cells}{('≤ ' + str(target)):>12}")
     for s in scales:
-        print(f"requests/min at {s}×: {json.dumps(results['scales'][s]['requests_per_min'])}")
+        row = results["scales"][s]
+        if "check_s" in row:
+            print(f"check at {s}×: {row['check_s']} s, kubectl {row['kubectl_s']} s, python_floor.py "
+                  f"{row['python_floor_s']} s (floor ÷ kubectl {row['python_floor_over_kubectl']})")
+        if "requests_per_min" in row:
+            print(f"requests/min at {s}×: {json.dumps(row['requests_per_min'])}")
 
 
 if __name__ == "__main__":
