@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Sequence
 
 from homelab_tui import __version__
-from homelab_tui.errors import (EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ConfigError,
-                                HomelabError)
+from homelab_tui.errors import (DEBUG_VARIABLE, EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
+                                ConfigError, HomelabError, crash_line)
 
 #: ``check`` answers every problem of its own input with Nagios UNKNOWN
 EXIT_CHECK_UNKNOWN = 3
@@ -198,11 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a bug still ends in one line, never a traceback
-        if os.environ.get("HOMELAB_TUI_DEBUG"):
+        if os.environ.get(DEBUG_VARIABLE):
             raise
-        # only the type: an exception's text may hold data from a server (a secret, a key)
-        print(f"homelab-tui: internal error ({type(exc).__name__}); set HOMELAB_TUI_DEBUG=1 to see where",
-              file=sys.stderr)
+        print(crash_line(exc), file=sys.stderr)
         return EXIT_CHECK_UNKNOWN if is_check else EXIT_FAILURE
 
 
@@ -236,10 +234,11 @@ def _dashboard(args: argparse.Namespace) -> int:
     try:
         from homelab_tui.ui.app import make_app
 
-        make_app(services).run()
+        app = make_app(services)
+        app.run()
     finally:
         services.close()
-    return EXIT_OK
+    return EXIT_FAILURE if app.return_code else EXIT_OK  # 1 after a bug (one line said what)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -28,3 +28,12 @@ class ConfigError(HomelabError):
     """The config file, kubeconfig or a flag value is unusable."""
 
     exit_code = EXIT_CONFIG
+
+
+#: set to see where a bug happened (a traceback without local variables) instead of one line
+DEBUG_VARIABLE = "HOMELAB_TUI_DEBUG"
+
+
+def crash_line(error: BaseException) -> str:
+    """The one line a bug ends with: its type only, never its text, which may hold data from a server."""
+    return f"homelab-tui: internal error ({type(error).__name__}); set {DEBUG_VARIABLE}=1 to see where"

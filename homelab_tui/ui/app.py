@@ -8,14 +8,17 @@ screens can update their "x s ago" texts. Nothing here blocks the UI thread.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any, Callable
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import var
 from textual.worker import Worker, WorkerState
 
+from homelab_tui.errors import DEBUG_VARIABLE, crash_line
 from homelab_tui.model.state import DashboardState
 from homelab_tui.services import Services
 from homelab_tui.ui.commands import ScreenKeysProvider, ScreensProvider
@@ -136,6 +139,29 @@ class HomelabApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(describe_keys(self.screen), title=self.screen.sub_title or "homelab-tui"))
+
+    # ------------------------------------------------------------------ a bug
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An uncaught exception ends the app with one line, as the command line does, never a traceback.
+
+        Textual's own handler prints a traceback with every frame's local variables, and those can hold a
+        secret value being patched or a key. Only the exception's type is shown (its text may hold data from
+        a server); ``HOMELAB_TUI_DEBUG=1`` shows where, still without any local variable. Textual's exit
+        status (1) and its hand-over of the error to a test's ``run_test`` are kept.
+        """
+        if os.environ.get(DEBUG_VARIABLE):
+            from rich.traceback import Traceback
+
+            where: Any = Traceback.from_exception(type(error), error, error.__traceback__, show_locals=False)
+        else:
+            where = Text(crash_line(error))
+        self._return_code = 1
+        if self._exception is None:  # run_test re-raises it at the end of a test
+            self._exception = error
+            self._exception_event.set()
+        self.bell()
+        self.panic(where)
 
 
 def make_app(services: Services, *, clock: Callable[[], float] = time.time) -> HomelabApp:

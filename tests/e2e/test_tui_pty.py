@@ -68,3 +68,64 @@ def test_demo_shows_overview_and_quits_with_q(tmp_path):
             proc.kill()
             proc.wait(timeout=5)
         os.close(master)
+
+
+CRASHING_DASHBOARD = """
+import sys
+import homelab_tui.ui.app as ui_app
+from homelab_tui.cli import main
+
+class Crashing(ui_app.HomelabApp):
+    BINDINGS = [("x", "crash", "Crash")]
+
+    def action_crash(self):
+        secret_value = "hunter2-" + "never-shown"  # a local, as a secret being patched would be
+        raise RuntimeError("boom-" + "text")
+
+ui_app.make_app = lambda services, **kw: Crashing(services)
+sys.exit(main(["--demo"]))
+"""
+
+
+def _crash_in_a_pty(tmp_path, debug: bool) -> tuple[int | None, bytes]:
+    import sys
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 110, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "XDG_CONFIG_HOME": str(tmp_path / "cfg"),
+           "XDG_STATE_HOME": str(tmp_path / "state")}
+    env.pop("HOMELAB_TUI_DEBUG", None)
+    if debug:
+        env["HOMELAB_TUI_DEBUG"] = "1"
+    proc = subprocess.Popen([sys.executable, "-c", CRASHING_DASHBOARD], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, start_new_session=True)
+    os.close(slave)
+    out = b""
+    try:
+        out += _read_until(master, [b"Overview", b"kubernetes: updated"], timeout=40)
+        os.write(master, b"x")
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            out += _read_until(master, [b"\x00never"], timeout=0.2)
+        out += _read_until(master, [b"\x00never"], timeout=0.5)
+        return proc.poll(), out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
+        os.close(master)
+
+
+def test_a_bug_in_the_dashboard_ends_in_one_line_without_local_variables(tmp_path):
+    """Textual's crash report lists every frame's locals (a secret being patched among them): never shown."""
+    status, out = _crash_in_a_pty(tmp_path, debug=False)
+    assert status == 1, out[-3000:]
+    assert b"homelab-tui: internal error (RuntimeError); set HOMELAB_TUI_DEBUG=1 to see where" in out, out[-3000:]
+    assert b"hunter2" not in out and b"boom-text" not in out and b"Traceback" not in out
+
+
+def test_debug_shows_where_a_bug_happened_but_no_local_variable(tmp_path):
+    status, out = _crash_in_a_pty(tmp_path, debug=True)
+    assert status == 1, out[-3000:]
+    assert b"action_crash" in out and b"RuntimeError" in out, out[-3000:]
+    assert b"hunter2" not in out
