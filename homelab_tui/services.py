@@ -7,7 +7,7 @@ The UI receives a :class:`Services` in its constructor (the factory in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, Sequence
 
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
@@ -34,15 +34,22 @@ class ClusterSource(Protocol):
         """Events of a namespace (optionally of one object: its name, and its kind, since a Certificate and its
         Secret, or a Deployment and its Service, share a name), newest last. Blocking, bounded by the timeout."""
 
+    def list_once(self, keys: Sequence[str], namespace: str) -> dict[str, list[dict[str, Any]] | None]:
+        """Objects of unwatched kinds (``sources.resources.ON_DEMAND``) in a namespace, listed once; None for a
+        kind the cluster does not serve. Blocking, bounded by the timeout."""
+
 
 class StaticClusterSource:
     """A cluster source that never changes (tests, screenshots)."""
 
     name = "kubernetes"
 
-    def __init__(self, snapshot: Snapshot[ClusterState], events: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, snapshot: Snapshot[ClusterState], events: list[dict[str, Any]] | None = None,
+                 unwatched: dict[str, list[dict[str, Any]]] | None = None) -> None:
         self._snap = snapshot
         self._events = list(events or [])
+        #: objects of unwatched kinds by resource key; a key not given is a kind the cluster does not serve
+        self._unwatched = dict(unwatched or {})
 
     def start(self, on_change: Callable[[], None] | None = None) -> None:
         if on_change is not None:
@@ -66,6 +73,11 @@ class StaticClusterSource:
         if involved_kind:
             out = [e for e in out if e.get("involvedObject", {}).get("kind") == involved_kind]
         return out
+
+    def list_once(self, keys: Sequence[str], namespace: str) -> dict[str, list[dict[str, Any]] | None]:
+        return {key: None if key not in self._unwatched else
+                [o for o in self._unwatched[key] if o.get("metadata", {}).get("namespace") == namespace]
+                for key in keys}
 
 
 @dataclass
@@ -107,11 +119,12 @@ class Services:
 
 
 def static_services(state: DashboardState, settings: Settings | None = None, *, context: str = "demo",
-                    events: list[dict[str, Any]] | None = None, read_only: bool = False) -> Services:
+                    events: list[dict[str, Any]] | None = None, read_only: bool = False,
+                    unwatched: dict[str, list[dict[str, Any]]] | None = None) -> Services:
     """Services that always answer ``state`` — for UI tests and screenshots."""
     return Services(
         settings=settings or Settings(),
-        kube=StaticClusterSource(state.cluster, events),
+        kube=StaticClusterSource(state.cluster, events, unwatched),
         prometheus=StaticSource(state.metrics),
         litellm=StaticSource(state.llm),
         gpu=StaticSource(state.gpu),

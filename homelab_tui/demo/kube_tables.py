@@ -124,6 +124,15 @@ COLUMNS: dict[str, list[Column]] = {
     "certificates": [NAME, ("Ready", "string", 0, lambda c: _cond(c, "Ready")),
                      ("Secret", "string", 0, _S("spec.secretName")),
                      ("Issuer", "string", 1, _S("spec.issuerRef.name")), AGE],
+    # cert-manager's CRD printer columns
+    "certificaterequests": [NAME, ("Approved", "string", 0, lambda c: _cond(c, "Approved")),
+                            ("Denied", "string", 0, lambda c: _cond(c, "Denied")),
+                            ("Ready", "string", 0, lambda c: _cond(c, "Ready")),
+                            ("Issuer", "string", 0, _S("spec.issuerRef.name")),
+                            ("Requester", "string", 0, _S("spec.username")), AGE],
+    "orders": [NAME, ("State", "string", 0, _S("status.state")), AGE],
+    "challenges": [NAME, ("State", "string", 0, _S("status.state")), ("Domain", "string", 0, _S("spec.dnsName")),
+                   AGE],
     "events": [("Last Seen", "string", 0, lambda e: _age({"metadata": {"creationTimestamp": e.get("lastTimestamp")}})),
                ("Type", "string", 0, _S("type")), ("Reason", "string", 0, _S("reason")),
                ("Object", "string", 0, lambda e: f"{e['involvedObject'].get('kind', '').lower()}/"

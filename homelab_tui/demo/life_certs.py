@@ -1,12 +1,16 @@
-"""cert-manager of the simulation: issues a Certificate a step after ``Issuing=True`` (or a new Certificate)."""
+"""cert-manager of the simulation: issues a Certificate a step after ``Issuing=True`` (or a new Certificate),
+leaving the CertificateRequest, ACME Order (and, when it fails, the Challenge) that a real issuance leaves."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
+from homelab_tui.demo.kinds import key_for
 from homelab_tui.demo.life_events import EventWriter
-from homelab_tui.demo.seed_network import acme_failure_message, tls_secret
+from homelab_tui.demo.seed_issuance import issuance
+from homelab_tui.demo.seed_network import acme_error, acme_failure_message, tls_secret
 from homelab_tui.demo.seed_util import ACME_FAILURE
 from homelab_tui.demo.store import ClusterStore, rfc3339
 
@@ -57,8 +61,11 @@ class CertManager:
 
     def _fail(self, cert: dict, now: dt.datetime) -> None:
         host = cert["spec"]["dnsNames"][0]
-        message = acme_failure_message(cert["metadata"]["name"], host, str(int(now.timestamp())))
+        order = str(int(now.timestamp()))
+        revision = (cert.get("status", {}).get("revision") or 0) + 1
+        message = acme_failure_message(cert["metadata"]["name"], host, order, revision)
         when = rfc3339(now)
+        self._record_issuance(issuance(cert, revision, "failed", when, order, acme_error(host)))
         gen = cert["metadata"].get("generation", 1)
 
         def fail(c: dict) -> None:
@@ -75,6 +82,29 @@ class CertManager:
 
         cert = self.store.mutate("certificates", cert["metadata"]["namespace"], cert["metadata"]["name"], fail)
         self.events.emit(cert, "Failed", message, now, warning=True, component="cert-manager-certificates-issuing")
+
+    def _record_issuance(self, objects: list[dict]) -> None:
+        """Store a new request with its order (and challenge); a request of the same name, from an earlier
+        attempt at this revision, goes first with what it owns, as Kubernetes' garbage collector would."""
+        request = objects[0]
+        ns, name = request["metadata"]["namespace"], request["metadata"]["name"]
+        if self.store.delete("certificaterequests", ns, name) is not None:
+            for order in self._owned("orders", ns, "CertificateRequest", name):
+                self.store.delete("orders", ns, order)
+                for challenge in self._owned("challenges", ns, "Order", order):
+                    self.store.delete("challenges", ns, challenge)
+        for obj, uid in zip(objects, (str(uuid.uuid4()) for _ in objects)):
+            obj["metadata"]["uid"] = uid
+        for owner, obj in zip(objects, objects[1:]):
+            obj["metadata"]["ownerReferences"][0]["uid"] = owner["metadata"]["uid"]
+        for obj in objects:
+            self.store.put(key_for(obj["apiVersion"], obj["kind"]), obj)
+
+    def _owned(self, key: str, namespace: str, kind: str, name: str) -> list[str]:
+        objects, _ = self.store.view(key, namespace)
+        return [o["metadata"]["name"] for o in objects
+                if any(r.get("kind") == kind and r.get("name") == name
+                       for r in o["metadata"].get("ownerReferences") or [])]
 
     def _issue(self, cert: dict, now: dt.datetime) -> None:
         renew_before = (parse_go_duration(cert["spec"]["renewBefore"]) if cert["spec"].get("renewBefore")
@@ -94,6 +124,7 @@ class CertManager:
 
         ns, name = cert["metadata"]["namespace"], cert["metadata"]["name"]
         cert = self.store.mutate("certificates", ns, name, issue)
+        self._record_issuance(issuance(cert, cert["status"]["revision"], "issued", when, str(int(now.timestamp()))))
         secret = tls_secret(cert, revision=cert["status"]["revision"])
         existing = self.store.get("secrets", ns, secret["metadata"]["name"])
         if existing is not None:

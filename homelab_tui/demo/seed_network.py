@@ -1,11 +1,13 @@
-"""Exposure of the home-lab's services: cert-manager Certificates with their TLS Secrets, Traefik
-IngressRoutes (HTTPS on ``websecure`` + HTTP redirect on ``web``) and ``https-redirect`` Middlewares."""
+"""Exposure of the home-lab's services: cert-manager Certificates with their TLS Secrets and issuance objects,
+Traefik IngressRoutes (HTTPS on ``websecure`` + HTTP redirect on ``web``) and ``https-redirect`` Middlewares."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from homelab_tui.demo.seed_apps import App
+from homelab_tui.demo.seed_issuance import issuance, request_name
 from homelab_tui.demo.seed_util import ACME_FAILURE, DOMAIN, Gen, recommended, tls_data
 from homelab_tui.demo.seed_workloads import app_labels
 
@@ -20,15 +22,27 @@ NO_REDIRECT = {"stirling-pdf"}
 FOREIGN_MIDDLEWARE = {"alertmanager": "kube-system"}
 
 
-def acme_failure_message(cert_name: str, host: str, order: str) -> str:
-    return (f"The certificate request has failed to complete and will be retried: Failed to wait for order "
-            f"resource \"{cert_name}-1-{order}\" to become ready: order is in \"invalid\" state: acme: "
-            f"authorization error for {host}: 403 urn:ietf:params:acme:error:unauthorized: "
+def acme_error(host: str) -> str:
+    """What Let's Encrypt answers when the DNS-01 TXT record is missing (on the Order and the Challenge)."""
+    return (f"acme: authorization error for {host}: 403 urn:ietf:params:acme:error:unauthorized: "
             f"No TXT record found at _acme-challenge.{host}")
 
 
-def certificate(app: App, gen: Gen) -> tuple[dict, dict | None]:
-    """The Certificate and (unless issuance failed) its TLS Secret."""
+def acme_failure_message(cert_name: str, host: str, order: str, revision: int = 1) -> str:
+    """The Certificate's Issuing condition after that failure."""
+    return (f"The certificate request has failed to complete and will be retried: Failed to wait for order "
+            f"resource \"{request_name(cert_name, revision)}-{order}\" to become ready: order is in \"invalid\" "
+            f"state: {acme_error(host)}")
+
+
+def _derived_uids(cert: dict) -> tuple[str, str, str]:
+    """Uids for the issuance objects from the Certificate's own (no draw from the seed's random numbers)."""
+    base = uuid.UUID(cert["metadata"]["uid"])
+    return tuple(str(uuid.uuid5(base, part)) for part in ("request", "order", "challenge"))  # type: ignore[return-value]
+
+
+def certificate(app: App, gen: Gen) -> tuple[dict, dict | None, list[dict]]:
+    """The Certificate, its TLS Secret (None when issuance failed) and its last issuance's objects."""
     host = f"{app.host}.{DOMAIN}"
     name = f"{app.host}-tls"
     labels = recommended(app.app, "certificate", "kubectl")
@@ -39,7 +53,8 @@ def certificate(app: App, gen: Gen) -> tuple[dict, dict | None]:
     md = gen.md(name, app.namespace, labels, days=200)
     md["generation"] = 1
     if app.host == FAILING_HOST:
-        message = acme_failure_message(name, host, str(gen.rng.randrange(10**9, 10**10)))
+        order = str(gen.rng.randrange(10**9, 10**10))
+        message = acme_failure_message(name, host, order)
         md["annotations"] = {ACME_FAILURE: "dns-01"}
         status = {"conditions": [
             {"type": "Ready", "status": "False", "reason": "DoesNotExist",
@@ -48,8 +63,10 @@ def certificate(app: App, gen: Gen) -> tuple[dict, dict | None]:
             {"type": "Issuing", "status": "False", "reason": "Failed", "message": message,
              "lastTransitionTime": gen.ago(hours=5), "observedGeneration": 1}],
             "lastFailureTime": gen.ago(hours=5), "failedIssuanceAttempts": 4}
-        return {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": md, "spec": spec,
-                "status": status}, None
+        cert = {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": md, "spec": spec,
+                "status": status}
+        return cert, None, issuance(cert, 1, "failed", status["lastFailureTime"], order, acme_error(host),
+                                    uids=_derived_uids(cert))
     days_left = DAYS_LEFT.get(app.host, 60)
     renew_before = dt.timedelta(days=30)
     if days_left < 14:  # renews late on purpose (renewBefore 7 days): expiring soon, but not broken
@@ -65,7 +82,9 @@ def certificate(app: App, gen: Gen) -> tuple[dict, dict | None]:
               "renewalTime": gen.at(not_after - renew_before - gen.now), "revision": revision}
     cert = {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": md, "spec": spec,
             "status": status}
-    return cert, tls_secret(cert, gen)
+    order = str(uuid.UUID(md["uid"]).int % 10**10).zfill(10)
+    return cert, tls_secret(cert, gen), issuance(cert, revision, "issued", status["notBefore"], order,
+                                                 uids=_derived_uids(cert))
 
 
 def tls_secret(cert: dict, gen: Gen | None = None, revision: int = 1) -> dict:
@@ -118,10 +137,11 @@ def exposure(apps: tuple[App, ...] | list[App], gen: Gen) -> list[dict]:
     for app in apps:
         if not app.host:
             continue
-        cert, secret = certificate(app, gen)
+        cert, secret, chain = certificate(app, gen)
         out.append(cert)
         if secret is not None:
             out.append(secret)
+        out += chain
         out += routes(app, app.name, gen)
         if app.namespace not in namespaces:
             namespaces.append(app.namespace)

@@ -17,7 +17,7 @@ import json
 import queue
 import threading
 import time
-from typing import Any, Callable, Collection
+from typing import Any, Callable, Collection, Sequence
 
 from homelab_tui.config import KubernetesSettings
 from homelab_tui.model.cluster import ClusterState
@@ -25,7 +25,7 @@ from homelab_tui.model.memo import VersionMemos
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.sources.kube_client import KubeApi, KubeError, KubeTarget, load_kube_api
 from homelab_tui.sources.kube_state import ResourceCache, error_text, obj_key, shutdown_socket, summarise
-from homelab_tui.sources.resources import WATCHED, ResourceSpec
+from homelab_tui.sources.resources import ON_DEMAND, WATCHED, ResourceSpec
 
 #: seconds between two checks whether an absent optional resource (a CRD not installed, such as
 #: traefik.containo.us) appeared: one 404 per absent resource, not a steady stream of requests
@@ -208,6 +208,24 @@ class KubeSource:
         items.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime")
                    or (e.get("metadata") or {}).get("creationTimestamp") or "")
         return items
+
+    def list_once(self, keys: Sequence[str], namespace: str) -> dict[str, list[dict[str, Any]] | None]:
+        """Objects of kinds the dashboard does not watch (:data:`ON_DEMAND`) in ``namespace``, listed once.
+
+        None for a kind the server does not serve (404: its CRD is not installed); any other failure raises
+        :class:`KubeError`."""
+        api = self.api()
+        out: dict[str, list[dict[str, Any]] | None] = {}
+        for key in keys:
+            try:
+                data = api.get(ON_DEMAND[key].path(namespace))
+            except KubeError as exc:
+                if exc.status != 404:
+                    raise
+                out[key] = None
+                continue
+            out[key] = list((data or {}).get("items") or [])
+        return out
 
     # ------------------------------------------------------------------ internals
 

@@ -58,3 +58,11 @@ WATCHED: tuple[ResourceSpec, ...] = (
 )
 
 SPECS: dict[str, ResourceSpec] = {s.key: s for s in WATCHED}
+
+#: kinds read once when a screen asks (never watched): the certificate detail's issuance chain
+ON_DEMAND: dict[str, ResourceSpec] = {s.key: s for s in (
+    ResourceSpec("certificaterequests", "cert-manager.io", "v1", "certificaterequests", "CertificateRequest",
+                 optional=True),
+    ResourceSpec("orders", "acme.cert-manager.io", "v1", "orders", "Order", optional=True),
+    ResourceSpec("challenges", "acme.cert-manager.io", "v1", "challenges", "Challenge", optional=True),
+)}

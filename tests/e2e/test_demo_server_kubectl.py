@@ -51,6 +51,21 @@ def test_get_namespaces_pods_certificates_ingressroutes(server):
     assert {"websecure", "web"} <= {ep for r in routes for ep in r["spec"].get("entryPoints", [])}
 
 
+def test_the_issuance_objects_are_served_as_cert_manager_prints_them(server):
+    """kubectl finds CertificateRequests, Orders and Challenges by their short and plural names, with the CRDs'
+    printer columns; the failed issuance's challenge says why."""
+    requests = kubectl(server, "get", "cr", "-n", "apps")
+    assert requests.split("\n")[0].split() == ["NAME", "APPROVED", "DENIED", "READY", "ISSUER", "REQUESTER", "AGE"]
+    assert any(line.split()[:2] == ["openclaw-tls-1", "True"] and line.split()[2] == "False"
+               for line in requests.splitlines())
+    challenges = kubectl(server, "get", "challenges.acme.cert-manager.io", "-A")
+    assert "openclaw.home.jetzinger.com" in challenges and "invalid" in challenges
+    orders = json.loads(kubectl(server, "get", "orders", "-n", "apps", "-o", "json"))["items"]
+    failed = next(o for o in orders if o["status"]["state"] == "invalid")
+    assert "No TXT record found" in failed["status"]["reason"]
+    assert failed["metadata"]["ownerReferences"][0]["kind"] == "CertificateRequest"
+
+
 def test_scale(server):
     kubectl(server, "scale", "deployment/n8n", "-n", "apps", "--replicas=2")
     assert kubectl(server, "get", "deployment/n8n", "-n", "apps", "-o", "jsonpath={.spec.replicas}") == "2"

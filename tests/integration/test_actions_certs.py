@@ -7,7 +7,9 @@ import pytest
 from homelab_tui.actions import registry
 from homelab_tui.actions.base import ActionContext, RefusedError, Target, make_context
 from homelab_tui.actions.certs import MESSAGE, REASON
-from homelab_tui.config import Settings
+from homelab_tui.config import KubernetesSettings, Settings
+from homelab_tui.model.issuance import ISSUANCE_KINDS, issuance_chain
+from homelab_tui.sources.kube import KubeSource
 from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
 
 
@@ -52,12 +54,38 @@ def test_renew_sets_issuing_through_status_and_follows_to_a_new_not_after(lab, c
     new = _cert(lab, "apps", "n8n-tls")["status"]["notAfter"]
     assert new != old and outcome.details["new_not_after"] == new
     assert ctx.audit.read()[-1]["details"]["old_not_after"] == old
+    # the issuance left a new request and its valid order, linked by owner uid, as cert-manager's do
+    cert = _cert(lab, "apps", "n8n-tls")
+    chain = _chain(lab, "apps", "n8n-tls")
+    assert [(s.kind, s.name, s.status) for s in chain.steps] == [
+        ("CertificateRequest", f"n8n-tls-{cert['status']['revision']}", "Ready"),
+        ("Order", chain.steps[1].name, "valid")]
+    assert chain.older_requests == 1
+    request = lab.call(lambda: lab.store.get("certificaterequests", "apps", chain.steps[0].name))
+    order = lab.call(lambda: lab.store.get("orders", "apps", chain.steps[1].name))
+    assert request["metadata"]["ownerReferences"][0]["uid"] == cert["metadata"]["uid"]
+    assert order["metadata"]["ownerReferences"][0]["uid"] == request["metadata"]["uid"]
+
+
+def _chain(lab, namespace: str, name: str):
+    """The certificate's issuance chain as the detail reads it: the real source against the lab's API."""
+    source = KubeSource(KubeTarget(str(lab.kubeconfig_path)), KubernetesSettings(timeout=5.0))
+    return issuance_chain(name, *(source.list_once(ISSUANCE_KINDS, namespace)[k] for k in ISSUANCE_KINDS))
 
 
 def test_a_failing_issuance_is_reported(lab, ctx):
     renew = registry.get("cert-renew")
     outcome = renew.execute(ctx, renew.plan(ctx, Target("Certificate", "apps", "openclaw-tls")))
     assert not outcome.ok and outcome.status == "failed" and "renewal failed" in outcome.message
+    # the retry replaced the failed request of that revision, with its order and challenge
+    chain = _chain(lab, "apps", "openclaw-tls")
+    assert [(s.kind, s.status) for s in chain.steps] == [("CertificateRequest", "Failed"), ("Order", "invalid"),
+                                                        ("Challenge", "invalid")]
+    assert chain.steps[0].name == "openclaw-tls-1" and chain.older_requests == 0
+    orders = lab.call(lambda: lab.store.list("orders", "apps")[0])
+    assert [o["metadata"]["name"] for o in orders if o["metadata"]["name"].startswith("openclaw-tls-")] == \
+        [chain.steps[1].name]
+    assert chain.steps[1].name in _cert(lab, "apps", "openclaw-tls")["status"]["conditions"][-1]["message"]
     assert ctx.audit.read()[-1]["outcome"] == "failed"
 
 

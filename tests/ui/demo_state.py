@@ -20,7 +20,7 @@ from homelab_tui.model.quantity import parse_quantity
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.model.state import DashboardState
 from homelab_tui.services import Services, static_services
-from homelab_tui.sources.resources import WATCHED
+from homelab_tui.sources.resources import ON_DEMAND, WATCHED
 
 FIXED_DT = dt.datetime(2027, 1, 15, 8, 0, tzinfo=dt.timezone.utc)
 FIXED = FIXED_DT.timestamp()
@@ -99,7 +99,13 @@ def demo_events(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [o for o in objects if o.get("kind") == "Event"]
 
 
+def demo_unwatched(objects: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The seed's objects of the kinds the dashboard reads on demand (the issuance chain)."""
+    return {spec.key: [o for o in objects if o.get("kind") == spec.kind and o.get("apiVersion") == spec.api_version]
+            for spec in ON_DEMAND.values()}
+
+
 def demo_services(state: DashboardState | None = None, *, read_only: bool = False) -> Services:
     objects = demo_objects()
     return static_services(state or demo_state(), Settings(), context="demo", events=demo_events(objects),
-                           read_only=read_only)
+                           read_only=read_only, unwatched=demo_unwatched(objects))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import io
+from typing import Any, Sequence
+
+from rich.console import Console
 
 from homelab_tui.config import KubernetesSettings, Settings
 from homelab_tui.model.certs import CertRow, cert_rows
@@ -71,17 +74,39 @@ async def open_certificate_detail(pilot) -> None:
     assert isinstance(pilot.app.screen, CertificateDetailScreen)
 
 
+def detail_text(app) -> str:
+    """The whole certificate detail as text, also what lies below the modal's visible part."""
+    console = Console(width=150, file=io.StringIO(), record=True, color_system=None)
+    for static in app.screen.query("#certificate-box Static"):
+        console.print(static.content)
+    return console.export_text()
+
+
+def issuance_text(app) -> str:
+    """The Issuance section, whitespace collapsed (long messages wrap in the table)."""
+    return " ".join(detail_text(app).split("Issuance (")[1].split("\nEvents")[0].split())
+
+
 async def test_enter_shows_the_certificate_conditions_and_events() -> None:
     app = app_for()
     async with app.run_test(size=(160, 50)) as pilot:
         await open_certificate_detail(pilot)
-        text = screen_text(app)
+        text = screen_text(app) + detail_text(app)
         assert "Certificate apps/openclaw-tls" in text
         for expected in ("Conditions", "Ready", "DoesNotExist", "Issuing", "Failed", "ClusterIssuer/letsencrypt-prod",
                          "4 attempt(s)", "openclaw-tls is missing"):
             assert expected in text, expected
         assert "Events" in text and "cert-manager-certificates-issuing" in text
         assert "No TXT record found" in text
+        # the issuance chain: the failed request, its invalid order and the challenge that says why
+        issuance = issuance_text(app)
+        for expected in ("CertificateRequest openclaw-tls-1 ✖ fail Failed", "revision 1 · approved",
+                         "the error of the Order below", "Order openclaw-tls-1-", "invalid",
+                         "the error of the Challenge below", "Challenge openclaw-tls-1-",
+                         "DNS-01 for openclaw.home.jetzinger.com · not presented",
+                         "No TXT record found at _acme-challenge.openclaw.home.jetzinger.com"):
+            assert expected in issuance, expected
+        assert issuance.count("No TXT record found") == 1  # shown once, on the challenge it comes from
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, IngressScreen)
@@ -97,11 +122,18 @@ async def test_a_valid_certificate_shows_its_dates() -> None:
         table.select_key(next(k for k in table.row_keys if k.startswith("grafana.")))
         await pilot.press("enter")
         await settle(pilot)
-        text = screen_text(app)
+        text = screen_text(app) + detail_text(app)
         assert "Certificate monitoring/grafana-tls" in text
         assert "Not after" in text and f"UTC (in {int(expiring_row().days_left or 0)} d)" in text
         assert "keys: ca.crt, tls.crt, tls.key" in text or "keys: tls.crt, tls.key" in text
         assert "No recent events." in text
+        revision = demo_state().cluster.data.get("certificates")  # the request is named after the revision
+        rev = next(c["status"]["revision"] for c in revision if c["metadata"]["name"] == "grafana-tls")
+        issuance = issuance_text(app)
+        assert f"grafana-tls-{rev} " in issuance and "Ready" in issuance and "valid" in issuance
+        assert "Certificate fetched from issuer successfully" in issuance
+        assert "cert-manager has deleted its challenges" in issuance
+        assert "Challenge grafana" not in issuance
 
 
 class _BrokenEvents(StaticClusterSource):
@@ -110,8 +142,9 @@ class _BrokenEvents(StaticClusterSource):
         raise RuntimeError("events: 403 Forbidden")
 
 
-class _EventsFromServer(StaticClusterSource):
-    """The demo's cluster state, with the events read from the simulated API server by the real KubeSource."""
+class _ReadsFromServer(StaticClusterSource):
+    """The demo's cluster state, with events and issuance objects read from the simulated API server by the
+    real KubeSource."""
 
     def __init__(self, snapshot: Snapshot[ClusterState], kube: KubeSource) -> None:
         super().__init__(snapshot)
@@ -120,6 +153,9 @@ class _EventsFromServer(StaticClusterSource):
     def list_events(self, namespace: str, involved_name: str | None = None,
                     involved_kind: str | None = None) -> list[dict[str, Any]]:
         return self.kube.list_events(namespace, involved_name, involved_kind)
+
+    def list_once(self, keys: Sequence[str], namespace: str) -> dict[str, list[dict[str, Any]] | None]:
+        return self.kube.list_once(keys, namespace)
 
 
 async def test_the_detail_lists_the_certificates_events_not_its_secrets(tmp_path) -> None:
@@ -131,13 +167,39 @@ async def test_the_detail_lists_the_certificates_events_not_its_secrets(tmp_path
         server.call(lambda: server.store.put("events", secret_event))
         services = demo_services()
         kube = KubeSource(KubeTarget(str(server.kubeconfig)), KubernetesSettings(timeout=5.0))
-        services.kube = _EventsFromServer(demo_state().cluster, kube)
+        services.kube = _ReadsFromServer(demo_state().cluster, kube)
         app = app_for(services=services)
         async with app.run_test(size=(160, 50)) as pilot:
             await open_certificate_detail(pilot)
-            text = screen_text(app)
+            text = detail_text(app)
             assert "cert-manager-certificates-issuing" in text and "No TXT record found" in text
             assert "SecretTouched" not in text and "an event of the Secret" not in text
+
+
+async def test_the_issuance_chain_is_read_from_the_api_and_says_what_it_could_not_read(tmp_path) -> None:
+    with KubeServer(tmp_path, life_step=None) as server:
+        services = demo_services()
+        kube = KubeSource(KubeTarget(str(server.kubeconfig)), KubernetesSettings(timeout=5.0))
+        services.kube = _ReadsFromServer(demo_state().cluster, kube)
+        app = app_for(services=services)
+        async with app.run_test(size=(160, 50)) as pilot:
+            await open_certificate_detail(pilot)
+            issuance = issuance_text(app)
+            assert "openclaw-tls-1 " in issuance and "DNS-01 for openclaw.home.jetzinger.com" in issuance
+            # a cluster with cert-manager but no ACME kinds (a CA issuer): the request, and a note
+            server.faults.status, server.faults.status_path = 404, "/apis/acme.cert-manager.io/"
+            await pilot.press("e")
+            await settle(pilot)
+            issuance = issuance_text(app)
+            assert "openclaw-tls-1 " in issuance and "Challenge openclaw" not in issuance
+            assert "ACME orders are not served by this cluster" in issuance
+            # no right to read CertificateRequests: said, and the rest of the detail stays
+            server.faults.status, server.faults.status_path = 403, "/certificaterequests"
+            await pilot.press("e")
+            await settle(pilot)
+            text = detail_text(app)
+            assert "The issuance objects could not be read: 403" in text
+            assert "Conditions" in text and "cert-manager-certificates-issuing" in text
 
 
 async def test_events_that_cannot_be_read_say_why() -> None:

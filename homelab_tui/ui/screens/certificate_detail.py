@@ -1,7 +1,8 @@
-"""A Certificate's detail, like ``cmctl status certificate``: dates, secret, conditions and recent events.
+"""A Certificate's detail, like ``cmctl status certificate``: dates, secret, conditions, how its newest
+issuance is going (CertificateRequest → ACME Order → Challenges) and recent events.
 
-The detail re-renders from the App's state; the events are read once, in a
-thread worker (``services.kube.list_events`` blocks), and ``e`` reads them again.
+The detail re-renders from the App's state; the issuance objects and the events are read once, in thread
+workers (``services.kube.list_once`` and ``list_events`` block), and ``e`` reads them again.
 Only the Certificate's own events: its Secret usually has the same name, so the
 list is filtered by kind as well as by name.
 """
@@ -22,6 +23,8 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from homelab_tui.model.certs import CertificateDetail, certificate_detail
+from homelab_tui.model.health import State
+from homelab_tui.model.issuance import ISSUANCE_KINDS, Issuance, issuance_chain
 from homelab_tui.model.objects import as_map, as_str, parse_time
 from homelab_tui.model.snapshot import format_age, one_line
 from homelab_tui.model.state import DashboardState
@@ -110,13 +113,40 @@ def events_table(events: list[dict[str, Any]], now: float) -> RenderableType:
     return table
 
 
+def issuance_table(chain: Issuance, now: float) -> RenderableType:
+    """The newest request, its order and challenges, as ``cmctl status certificate`` walks them."""
+    parts: list[RenderableType] = []
+    if chain.steps:
+        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+        for label in ("Object", "Name", "State", "Age", "Details"):
+            table.add_column(label, no_wrap=label != "Details", overflow="fold")
+        for i, step in enumerate(chain.steps):
+            details = Text(step.facts)
+            # an error passed up the chain is shown once, on the object it comes from
+            source = next((later for later in chain.steps[i + 1:] if later.message and later.message in step.message),
+                          None)
+            message = f"the error of the {source.kind} below" if source is not None else one_line(step.message, 1000)
+            if message:
+                details.append(("\n" if step.facts else "") + message,
+                               style=state_style(step.state) if step.state != State.OK else "dim")
+            age = "—" if step.created is None else format_age(max(0.0, now - step.created))
+            table.add_row(step.kind, step.name, Text.assemble(badge(step.state), " ", step.status), age, details)
+        parts.append(table)
+    notes = [chain.note] if chain.note else []
+    if chain.older_requests:
+        notes.append(f"{chain.older_requests} older CertificateRequest(s) not shown.")
+    if notes:
+        parts.append(Text(" ".join(notes), style="dim"))
+    return Group(*parts)
+
+
 class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
     """``cmctl status certificate`` for one Certificate; Escape closes, ``e`` reloads the events."""
 
     CSS_PATH = stylesheet("ingress.tcss")
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="certificate.close"),
-        Binding("e", "load_events", "Events", tooltip="Read the Certificate's events again",
+        Binding("e", "load_events", "Reload", tooltip="Read the Certificate's issuance objects and events again",
                 id="certificate.events"),
         act_binding("R", "cert-renew", "Renew", "Renew this Certificate as cmctl renew does, then follow it"),
     ]
@@ -129,6 +159,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
         self.namespace = namespace
         self.cert_name = name
         self._events: RenderableType = Text("Loading events…", style="dim")
+        self._issuance: RenderableType = self._section("Issuance", Text("Loading…", style="dim"))
 
     @property
     def homelab(self) -> HomelabApp:
@@ -138,9 +169,10 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
         with VerticalScroll(id="certificate-box") as box:
             box.border_title = f"Certificate {self.namespace}/{self.cert_name}"
             renew = "" if self.homelab.services.read_only else " · R renews"  # the key is off in read-only mode
-            box.border_subtitle = f"Esc closes · e reloads events{renew}"
+            box.border_subtitle = f"Esc closes · e reloads issuance and events{renew}"
             yield Static(id="certificate-facts")
             yield Static(id="certificate-conditions", classes="section")
+            yield Static(self._issuance, id="certificate-issuance", classes="section")
             yield Static(self._events, id="certificate-events", classes="section")
 
     def on_mount(self) -> None:
@@ -164,22 +196,42 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
 
     def action_load_events(self) -> None:
         self._show_events(Text("Loading events…", style="dim"))
+        self._show_issuance(Text("Loading…", style="dim"))
         self._read_events()
+        self._read_issuance()
 
     @work(thread=True, exclusive=True, group="certificate-events", exit_on_error=False)
     def _read_events(self) -> list[dict[str, Any]]:
         return self.homelab.services.kube.list_events(self.namespace, self.cert_name, "Certificate")
 
+    @work(thread=True, exclusive=True, group="certificate-issuance", exit_on_error=False)
+    def _read_issuance(self) -> Issuance:
+        found = self.homelab.services.kube.list_once(ISSUANCE_KINDS, self.namespace)
+        return issuance_chain(self.cert_name, *(found.get(key) for key in ISSUANCE_KINDS))
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "certificate-events":
+        group = event.worker.group
+        if group not in ("certificate-events", "certificate-issuance"):
             return
         if event.state == WorkerState.SUCCESS:
-            self._show_events(events_table(list(event.worker.result or []), self.homelab.clock()))
+            if group == "certificate-events":
+                self._show_events(events_table(list(event.worker.result or []), self.homelab.clock()))
+            else:
+                self._show_issuance(issuance_table(cast(Issuance, event.worker.result), self.homelab.clock()))
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
-            self._show_events(Text(f"Events could not be read: {one_line(str(error) or type(error).__name__)}",
-                                   style="red"))
+            what = "Events" if group == "certificate-events" else "The issuance objects"
+            text = Text(f"{what} could not be read: {one_line(str(error) or type(error).__name__)}", style="red")
+            (self._show_events if group == "certificate-events" else self._show_issuance)(text)
+
+    @staticmethod
+    def _section(title: str, body: RenderableType) -> RenderableType:
+        return Group(Text(title, style="bold underline"), body)
+
+    def _show_issuance(self, body: RenderableType) -> None:
+        self._issuance = self._section("Issuance (the newest CertificateRequest → Order → Challenges)", body)
+        self.query_one("#certificate-issuance", Static).update(self._issuance)
 
     def _show_events(self, body: RenderableType) -> None:
-        self._events = Group(Text("Events", style="bold underline"), body)
+        self._events = self._section("Events", body)
         self.query_one("#certificate-events", Static).update(self._events)
