@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 #: events shown (the newest)
 MAX_EVENTS = 12
+ISSUANCE_TITLE = "Issuance (the newest CertificateRequest → Order → Challenges)"
 
 
 def _facts(d: CertificateDetail, now: float) -> Table:
@@ -141,12 +142,13 @@ def issuance_table(chain: Issuance, now: float) -> RenderableType:
 
 
 class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
-    """``cmctl status certificate`` for one Certificate; Escape closes, ``e`` reloads the events."""
+    """``cmctl status certificate`` for one Certificate; Escape closes, ``e`` reads the issuance objects and the
+    events again."""
 
     CSS_PATH = stylesheet("ingress.tcss")
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="certificate.close"),
-        Binding("e", "load_events", "Reload", tooltip="Read the Certificate's issuance objects and events again",
+        Binding("e", "reload", "Reload", tooltip="Read the Certificate's issuance objects and events again",
                 id="certificate.events"),
         act_binding("R", "cert-renew", "Renew", "Renew this Certificate as cmctl renew does, then follow it"),
     ]
@@ -159,7 +161,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
         self.namespace = namespace
         self.cert_name = name
         self._events: RenderableType = Text("Loading events…", style="dim")
-        self._issuance: RenderableType = self._section("Issuance", Text("Loading…", style="dim"))
+        self._issuance: RenderableType = self._section(ISSUANCE_TITLE, Text("Loading…", style="dim"))
 
     @property
     def homelab(self) -> HomelabApp:
@@ -177,7 +179,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.watch(self.homelab, "state", self._render_detail)
-        self.action_load_events()
+        self.action_reload()
 
     def _render_detail(self, state: DashboardState) -> None:
         now = self.homelab.clock()
@@ -194,7 +196,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
         facts.update(_facts(detail, now))
         conditions.update(Group(Text("Conditions", style="bold underline"), _conditions(detail, now)))
 
-    def action_load_events(self) -> None:
+    def action_reload(self) -> None:
         self._show_events(Text("Loading events…", style="dim"))
         self._show_issuance(Text("Loading…", style="dim"))
         self._read_events()
@@ -229,7 +231,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
         return Group(Text(title, style="bold underline"), body)
 
     def _show_issuance(self, body: RenderableType) -> None:
-        self._issuance = self._section("Issuance (the newest CertificateRequest → Order → Challenges)", body)
+        self._issuance = self._section(ISSUANCE_TITLE, body)
         self.query_one("#certificate-issuance", Static).update(self._issuance)
 
     def _show_events(self, body: RenderableType) -> None:
