@@ -158,6 +158,14 @@ class _ReadsFromServer(StaticClusterSource):
         return self.kube.list_once(keys, namespace)
 
 
+def app_reading_from(server: KubeServer):
+    """The demo's state on screen, the detail's events and issuance objects read from ``server``."""
+    services = demo_services()
+    kube = KubeSource(KubeTarget(str(server.kubeconfig)), KubernetesSettings(timeout=5.0))
+    services.kube = _ReadsFromServer(demo_state().cluster, kube)
+    return app_for(services=services)
+
+
 async def test_the_detail_lists_the_certificates_events_not_its_secrets(tmp_path) -> None:
     secret_event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "openclaw-tls.s1", "namespace": "apps"},
                     "involvedObject": {"kind": "Secret", "name": "openclaw-tls", "namespace": "apps"},
@@ -165,10 +173,7 @@ async def test_the_detail_lists_the_certificates_events_not_its_secrets(tmp_path
                     "type": "Normal", "lastTimestamp": "2026-03-01T11:59:00Z"}
     with KubeServer(tmp_path, life_step=None) as server:
         server.call(lambda: server.store.put("events", secret_event))
-        services = demo_services()
-        kube = KubeSource(KubeTarget(str(server.kubeconfig)), KubernetesSettings(timeout=5.0))
-        services.kube = _ReadsFromServer(demo_state().cluster, kube)
-        app = app_for(services=services)
+        app = app_reading_from(server)
         async with app.run_test(size=(160, 50)) as pilot:
             await open_certificate_detail(pilot)
             text = detail_text(app)
@@ -178,10 +183,7 @@ async def test_the_detail_lists_the_certificates_events_not_its_secrets(tmp_path
 
 async def test_the_issuance_chain_is_read_from_the_api_and_says_what_it_could_not_read(tmp_path) -> None:
     with KubeServer(tmp_path, life_step=None) as server:
-        services = demo_services()
-        kube = KubeSource(KubeTarget(str(server.kubeconfig)), KubernetesSettings(timeout=5.0))
-        services.kube = _ReadsFromServer(demo_state().cluster, kube)
-        app = app_for(services=services)
+        app = app_reading_from(server)
         async with app.run_test(size=(160, 50)) as pilot:
             await open_certificate_detail(pilot)
             issuance = issuance_text(app)
