@@ -138,11 +138,9 @@ def read_endpoint(paths: Sequence[Path] | Sequence[Document], context: str | Non
     env = os.environ if environ is None else environ
     if any(env.get(name) for name in PROXY_VARIABLES):
         return None
-    documents = [p if isinstance(p, Document) else None for p in paths]
-    if None in documents:
-        documents = read_documents([Path(p) for p in paths])  # type: ignore[arg-type]
+    documents = [p if isinstance(p, Document) else read_documents([Path(p)])[0] for p in paths]
     try:
-        return _read(documents, context)  # type: ignore[arg-type]
+        return _read(documents, context)
     except (_Unsupported, OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
