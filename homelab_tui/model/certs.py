@@ -141,6 +141,16 @@ def find_certificate(cluster: ClusterState, namespace: str, secret: str, host: s
     return by_name[0] if by_name else None
 
 
+def serves_route(cert: Any, namespace: str, secret: str) -> bool:
+    """Whether ``cert`` writes the TLS secret a route in ``namespace`` reads. Traefik (like an Ingress
+    controller) reads ``tls.secretName`` in the route's own namespace, so a Certificate elsewhere, or one
+    writing another secret, does not serve it. A route without a secretName takes a Certificate of its
+    namespace whose dnsNames match."""
+    if namespace_of(cert) != namespace:
+        return False
+    return not secret or as_str(spec_of(cert).get("secretName")) == secret
+
+
 def _secret_exists(cluster: ClusterState, namespace: str, name: str) -> bool | None:
     if not name or not known(cluster, "secrets") or "secrets" in cluster.errors:
         return None
@@ -214,7 +224,8 @@ def cert_rows(cluster: ClusterState, settings: Settings, now: float) -> tuple[Ce
 
 def _row(cluster: ClusterState, acc: _HostAcc, cert: KubeObject | None, now: float, t: Thresholds) -> CertRow:
     findings = list(acc.findings)
-    secret_ns = namespace_of(cert) if cert is not None else acc.namespace
+    # a route reads its TLS secret in its own namespace; a Certificate no route uses writes it in its own
+    secret_ns = namespace_of(cert) if cert is not None and not acc.route else acc.namespace
     secret_name = acc.tls_secret or (as_str(spec_of(cert).get("secretName")) if cert is not None else "")
     exists = _secret_exists(cluster, secret_ns, secret_name)
     subject = acc.route or f"Certificate {secret_ns}/{name_of(cert)}"
@@ -231,6 +242,10 @@ def _row(cluster: ClusterState, acc: _HostAcc, cert: KubeObject | None, now: flo
         cond = condition(cert, "Ready")
         ready = None if cond is None else cond.get("status") == "True"
         reason, message = _failure(cert)
+        if acc.route and not serves_route(cert, acc.namespace, acc.tls_secret):
+            writes = f"{namespace_of(cert)}/{as_str(spec_of(cert).get('secretName')) or '?'}"
+            findings.append(Finding(State.WARN, subject, f"Certificate {namespace_of(cert)}/{name_of(cert)} writes "
+                                    f"secret {writes}, not the {secret_ns}/{secret_name or '?'} this route reads"))
     elif acc.tls_expected and known(cluster, "certificates"):
         findings.append(Finding(State.WARN, subject, "no cert-manager Certificate for this host (expiry unknown)"))
     if acc.tls_expected and secret_name and exists is False:

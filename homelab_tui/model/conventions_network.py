@@ -8,13 +8,16 @@ import re
 from typing import Iterator
 
 from homelab_tui.config import Settings
-from homelab_tui.model.certs import find_certificate
+from homelab_tui.model.certs import find_certificate, serves_route
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.convention_types import Violation, violation
 from homelab_tui.model.health import State
-from homelab_tui.model.objects import as_list, as_map, as_str, known, spec_of, status_of
-from homelab_tui.model.routes import all_routes, ingress_hosts, middleware_exists, route_info
+from homelab_tui.model.objects import as_list, as_map, as_str, known, meta, spec_of, status_of
+from homelab_tui.model.routes import all_routes, ingress_has_tls, ingress_hosts, middleware_exists, route_info
 from homelab_tui.model.storage import NFS_CLASS, storage_classes
+
+#: Traefik's annotation that puts every router of an Ingress on TLS, spec.tls or not
+TRAEFIK_ROUTER_TLS = "traefik.ingress.kubernetes.io/router.tls"
 
 
 def check_no_ingress(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:
@@ -39,9 +42,10 @@ def check_three_resources(cluster: ClusterState, settings: Settings) -> Iterator
         if not redirect:
             missing.append("an HTTP redirect IngressRoute on web")
         anchor = (https or rs)[0]
-        if certs_known and find_certificate(cluster, anchor.namespace, https[0].tls_secret if https else "",
-                                            host) is None:
-            missing.append("a Certificate")
+        secret = https[0].tls_secret if https else ""
+        cert = find_certificate(cluster, anchor.namespace, secret, host) if certs_known else None
+        if certs_known and (cert is None or not serves_route(cert, anchor.namespace, secret)):
+            missing.append(f"a Certificate in {anchor.namespace}" + (f" writing secret {secret}" if secret else ""))
         if missing:
             yield Violation("three-resources", anchor.subject, f"{host} lacks " + ", ".join(missing))
 
@@ -113,6 +117,13 @@ def check_plain_http(cluster: ClusterState, settings: Settings) -> Iterator[Viol
             yield violation("no-plain-http", "IngressRoute", obj, f"serves without TLS on {where}", State.FAIL)
         elif r.on_websecure and not r.tls:
             yield violation("no-plain-http", "IngressRoute", obj, "on websecure without tls", State.FAIL)
+    for ing in cluster.get("ingresses"):
+        if as_str(as_map(meta(ing).get("annotations")).get(TRAEFIK_ROUTER_TLS)).lower() == "true":
+            continue  # Traefik serves every host of it over TLS only
+        for h in ingress_hosts(ing):
+            if not ingress_has_tls(ing, h):
+                yield violation("no-plain-http", "Ingress", ing, f"serves {h} without TLS (no spec.tls for it)",
+                                State.FAIL)
 
 
 def _public(ip: str) -> bool:

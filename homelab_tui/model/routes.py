@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import Finding, State
@@ -127,12 +127,21 @@ def ingress_hosts(obj: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(h for h in hosts if h))
 
 
-def ingress_tls_secret(obj: Any, host: str) -> str:
+def _ingress_tls_entry(obj: Any, host: str) -> Mapping[str, Any] | None:
+    """The spec.tls entry that covers ``host`` (one without hosts covers every host), or None."""
     for t in as_list(spec_of(obj).get("tls")):
         t = as_map(t)
         if host in [as_str(h).lower() for h in as_list(t.get("hosts"))] or not as_list(t.get("hosts")):
-            return as_str(t.get("secretName"))
-    return ""
+            return t
+    return None
+
+
+def ingress_tls_secret(obj: Any, host: str) -> str:
+    return as_str(as_map(_ingress_tls_entry(obj, host)).get("secretName"))
+
+
+def ingress_has_tls(obj: Any, host: str) -> bool:
+    return _ingress_tls_entry(obj, host) is not None
 
 
 def middleware_exists(cluster: ClusterState, namespace: str, name: str) -> bool | None:

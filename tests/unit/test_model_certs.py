@@ -129,3 +129,19 @@ def test_certificate_detail_shows_conditions_and_never_secret_values():
     assert d.state is State.OK and d.days_left == 60
     assert certificate_detail(c, "apps", "nope", NOW) is None
     assert objs == before
+
+
+def test_certificate_in_another_namespace_does_not_serve_the_route():
+    # Traefik reads tls.secretName in the route's own namespace: a Certificate (and its secret) in docs
+    # leaves the apps route on Traefik's default certificate
+    objs = [o for o in exposed("foo", "apps") if o["kind"] not in ("Certificate", "Secret")]
+    objs += [certificate("foo-tls", "docs", dns=("foo.home.jetzinger.com",)),
+             secret("foo-tls", "docs", "kubernetes.io/tls", ("tls.crt", "tls.key"))]
+    r = _row(cert_rows(cluster(*objs), S, NOW), "foo.home.jetzinger.com")
+    assert r.certificate == "docs/foo-tls" and r.secret_exists is False
+    assert r.state is State.FAIL and r.reason == "TLS secret apps/foo-tls is missing"
+    assert "Certificate docs/foo-tls writes secret docs/foo-tls, not the apps/foo-tls this route reads" in [
+        f.reason for f in r.findings]
+    # the same objects in the route's namespace are fine
+    ok = _row(cert_rows(cluster(*exposed("foo", "apps")), S, NOW), "foo.home.jetzinger.com")
+    assert ok.state is State.OK and not any("writes secret" in f.reason for f in ok.findings)
