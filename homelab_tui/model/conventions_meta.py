@@ -6,7 +6,9 @@ from typing import Iterator
 
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
-from homelab_tui.model.convention_types import SYSTEM_NAMESPACES, Violation, app_workloads, violation
+from homelab_tui.model.convention_types import (
+    SYSTEM_NAMESPACES, Violation, app_workloads, expected_namespace, k3s_own, violation,
+)
 from homelab_tui.model.objects import (
     annotations_of, as_list, as_str, is_helm_managed, labels_of, meta, name_of, namespace_of,
 )
@@ -29,20 +31,6 @@ NAMED_KINDS = (("Deployment", "deployments"), ("StatefulSet", "statefulsets"), (
 #: platform namespaces whose secrets belong to charts and operators (MetalLB memberlist, ACME account keys)
 PLATFORM_NAMESPACES = SYSTEM_NAMESPACES | {"infra"}
 
-#: the namespace table's "Key services" (project-context.md, "Namespace Boundaries") -> namespace
-APP_NAMESPACES: dict[str, str] = {
-    "traefik": "kube-system", "coredns": "kube-system",
-    "metallb": "infra", "cert-manager": "infra", "nfs-subdir-external-provisioner": "infra",
-    "prometheus": "monitoring", "grafana": "monitoring", "loki": "monitoring", "alertmanager": "monitoring",
-    "postgresql": "data",
-    "n8n": "apps", "open-webui": "apps", "openclaw": "apps",
-    "vllm": "ml", "ollama": "ml", "litellm": "ml",
-    "paperless": "docs", "paperless-ngx": "docs", "paperless-gpt": "docs", "docling": "docs", "tika": "docs",
-    "gotenberg": "docs", "stirling-pdf": "docs",
-    "nginx": "dev", "devcontainer": "dev", "dind": "dev",
-}
-
-
 def _generated(obj: object) -> bool:
     """Objects another object made (pods of a ReplicaSet, Services of an operator, ...)."""
     return bool(as_list(meta(obj).get("ownerReferences")))
@@ -51,7 +39,7 @@ def _generated(obj: object) -> bool:
 def check_labels(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:
     for kind, key in LABELLED_KINDS:
         for obj in cluster.get(key):
-            if namespace_of(obj) in SYSTEM_NAMESPACES or _generated(obj):
+            if k3s_own(obj) or _generated(obj):
                 continue
             labels = labels_of(obj)
             problems = []
@@ -68,14 +56,15 @@ def check_labels(cluster: ClusterState, settings: Settings) -> Iterator[Violatio
 def check_names(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:
     for kind, key in NAMED_KINDS:
         for obj in cluster.get(key):
-            if namespace_of(obj) in SYSTEM_NAMESPACES or _generated(obj):
+            if k3s_own(obj) or _generated(obj):
                 continue
             app = as_str(labels_of(obj).get("app.kubernetes.io/name"))
             name = name_of(obj)
             if app and name != app and not name.startswith(app + "-"):
                 component = as_str(labels_of(obj).get("app.kubernetes.io/component")) or "component"
+                how = " (Helm-managed: set fullnameOverride in values-homelab.yaml)" if is_helm_managed(obj) else ""
                 yield violation("naming", kind, obj, f"name does not start with its app {app!r} "
-                                                     f"(expected {app}-{component})")
+                                                     f"(expected {app}-{component})" + how)
 
 
 def check_secret_names(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:
@@ -88,13 +77,6 @@ def check_secret_names(cluster: ClusterState, settings: Settings) -> Iterator[Vi
         if not name_of(s).endswith("-secrets"):
             how = " (Helm-managed: the chart names it after the release)" if is_helm_managed(s) else ""
             yield violation("secret-naming", "Secret", s, "Opaque secret not named {app}-secrets" + how)
-
-
-def expected_namespace(app: str) -> str | None:
-    """The domain namespace of an app, by the longest matching key of :data:`APP_NAMESPACES`."""
-    app = app.lower()
-    keys = [k for k in APP_NAMESPACES if app == k or app.startswith(k + "-")]
-    return APP_NAMESPACES[max(keys, key=len)] if keys else None
 
 
 def check_namespaces(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:

@@ -78,9 +78,10 @@ def check_hosts(cluster: ClusterState, settings: Settings) -> Iterator[Violation
         for h in ingress_hosts(ing):
             if not pattern.match(h):
                 yield violation("host-names", "Ingress", ing, f"host {h} does not follow {want}")
+    wildcard = f"*.{settings.domain.lower()}"  # one certificate for every {service} host
     for cert in cluster.get("certificates"):
         for d in as_list(spec_of(cert).get("dnsNames")):
-            if isinstance(d, str) and not pattern.match(d.lower()):
+            if isinstance(d, str) and not pattern.match(d.lower()) and d.lower() != wildcard:
                 yield violation("host-names", "Certificate", cert, f"dnsName {d} does not follow {want}")
 
 

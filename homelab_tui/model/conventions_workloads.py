@@ -21,6 +21,9 @@ SHM = "/dev/shm"
 #: raw model paths: provider/org/model (openai/Qwen/Qwen3-8B-AWQ) or a Hugging Face org path
 RAW_MODEL = re.compile(r"\b(?:(?:openai|hosted_vllm|vllm|ollama|ollama_chat)/[\w.\-]+/[\w.\-:]+"
                        r"|(?:Qwen|deepseek-ai)/[\w.\-:]+)")
+#: what may follow a backend's host when it is its metrics endpoint (vllm-server.ml.svc:8000/metrics)
+METRICS_TAIL = re.compile(r"[\w.\-]*(?::\d+)?/metrics\b")
+SCRAPE_CONFIG = re.compile(r"^\s*scrape_configs\s*:", re.MULTILINE)
 
 
 def check_gpu_strategy(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:
@@ -80,7 +83,12 @@ def _texts(spec: Any) -> Iterator[tuple[str, str]]:
 
 
 def _bypass(text: str, hosts: re.Pattern[str] | None) -> str:
-    m = (hosts.search(text) if hosts else None) or RAW_MODEL.search(text)
+    """The first backend address (not its /metrics endpoint: Prometheus scrapes vLLM and Ollama by design)
+    or raw model path in ``text``, else ""."""
+    for m in hosts.finditer(text) if hosts else ():
+        if not METRICS_TAIL.match(text, m.end()):
+            return m.group(0)
+    m = RAW_MODEL.search(text)
     return m.group(0) if m else ""
 
 
@@ -98,7 +106,9 @@ def check_litellm_only(cluster: ClusterState, settings: Settings) -> Iterator[Vi
         if namespace_of(cm) in ml:
             continue
         for key, value in sorted(as_map(cm.get("data")).items()):
-            hit = _bypass(value, hosts) if isinstance(value, str) else ""
+            if not isinstance(value, str) or SCRAPE_CONFIG.search(value):
+                continue  # a Prometheus configuration scrapes the backends, it does not call them
+            hit = _bypass(value, hosts)
             if hit:
                 yield violation("litellm-only", "ConfigMap", cm, f"key {key} uses {hit!r} instead of a LiteLLM alias")
 

@@ -16,7 +16,7 @@ from homelab_tui.services import StaticClusterSource
 from homelab_tui.sources.kube import KubeSource
 from homelab_tui.sources.kube_client import KubeTarget
 from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
-from homelab_tui.ui.screens.ingress import IngressScreen
+from homelab_tui.ui.screens.ingress import IngressScreen, issuer_cell
 from homelab_tui.ui.widgets.table import DashboardTable
 from homelab_tui.ui.widgets.timefmt import ago_text, day_text, stamp, when_text
 from tests.integration.kube_server import KubeServer
@@ -238,3 +238,10 @@ def test_time_texts() -> None:
     assert when_text(FIXED + 3 * 86400, FIXED) == "in 3 d" and when_text(FIXED - 90, FIXED) == "1 min ago"
     assert ago_text(0.2) == "just now" and ago_text(None) == "never"
     assert stamp(FIXED, FIXED + 7200) == "2027-01-15 08:00 UTC (2 h ago)"
+
+
+def test_the_issuer_column_keeps_the_kind_of_a_namespaced_issuer() -> None:
+    # a namespaced Issuer named like the ClusterIssuer is another issuer: the column must tell them apart
+    assert issuer_cell("ClusterIssuer/letsencrypt-prod") == "letsencrypt-prod"
+    assert issuer_cell("Issuer/letsencrypt-prod") == "Issuer/letsencrypt-prod"
+    assert issuer_cell("") == "—"

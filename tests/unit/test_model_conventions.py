@@ -197,3 +197,48 @@ def test_empty_and_garbage_cluster():
         {"kind": "Certificate", "apiVersion": "cert-manager.io/v1", "spec": {"dnsNames": [None, 3]}},
     )
     check_conventions(garbage, S)
+
+
+def test_a_home_lab_app_deployed_into_kube_system_is_checked():
+    # K3s' own objects there stay exempt; an app whose table namespace is elsewhere does not
+    spec = pod_spec([container("open-webui", "ghcr.io/open-webui/open-webui:0.6",
+                               env={"OPENAI_API_BASE_URL": "http://vllm-server.ml.svc.cluster.local:8000/v1"})],
+                    [{"name": "data", "hostPath": {"path": "/srv/open-webui"}}])
+    misplaced = deployment("open-webui", "kube-system", spec=spec, labels={"app": "open-webui"})
+    found = {v.rule_id: v.message for v in check_conventions(cluster(misplaced), S)}
+    assert found["namespace-boundaries"] == "open-webui belongs in namespace 'apps', not 'kube-system'"
+    assert "hostpath" in found and "litellm-only" in found and "recommended-labels" in found
+    k3s = [deployment("coredns", "kube-system", labels={"k8s-app": "kube-dns"}),
+           deployment("local-path-provisioner", "kube-system", labels={"app": "local-path-provisioner"}),
+           deployment("traefik", "kube-system", labels=home_labels("traefik", "ingress", "helm"))]
+    assert check_conventions(cluster(*k3s), S) == ()
+
+
+def test_prometheus_scraping_the_backends_is_not_a_litellm_bypass():
+    prom = configmap("prometheus-server-config", "monitoring", labels=home_labels("prometheus", "config"), data={
+        "prometheus.yml": "scrape_configs:\n  - job_name: vllm\n    static_configs:\n"
+                          "      - targets: ['vllm-server.ml.svc.cluster.local:8000']\n"})
+    exporter = deployment("grafana-agent", "monitoring", labels=home_labels("grafana", "agent"), spec=pod_spec(
+        [container("agent", env={"VLLM_METRICS": "http://vllm-server.ml.svc.cluster.local:8000/metrics"})]))
+    assert _of("litellm-only", [prom, exporter]) == []
+    caller = deployment("grafana-llm", "monitoring", labels=home_labels("grafana", "llm"), spec=pod_spec(
+        [container("llm", env={"LLM_URL": "http://vllm-server.ml.svc.cluster.local:8000/v1"})]))
+    assert _of("litellm-only", [caller])[0].message == \
+        "container llm env LLM_URL uses 'vllm-server.ml' instead of a LiteLLM alias"
+
+
+def test_a_wildcard_certificate_of_the_domain_follows_the_host_pattern():
+    wild = certificate("wildcard-tls", "infra", ("*.home.jetzinger.com",))
+    assert _of("host-names", [wild]) == []
+    other = certificate("wildcard-tls", "infra", ("*.example.org", "*.dev.home.jetzinger.com"))
+    assert {v.message for v in _of("host-names", [other])} == {
+        "dnsName *.example.org does not follow {service}.home.jetzinger.com",
+        "dnsName *.dev.home.jetzinger.com does not follow {service}.home.jetzinger.com"}
+
+
+def test_a_helm_release_misnamed_is_told_to_use_fullname_override():
+    grafana = deployment("kube-prometheus-stack-grafana", "monitoring",
+                         labels=home_labels("grafana", "dashboards", managed_by="Helm"))
+    assert _of("naming", [grafana])[0].message == (
+        "name does not start with its app 'grafana' (expected grafana-dashboards)"
+        " (Helm-managed: set fullnameOverride in values-homelab.yaml)")

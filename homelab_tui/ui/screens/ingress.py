@@ -86,6 +86,13 @@ def expires_text(row: CertRow) -> Text:
     return Text(day_text(row.days_left), style=state_style(row.state) if row.state != State.OK else "")
 
 
+def issuer_cell(issuer: str) -> str:
+    """The issuer's name; its kind too when it is not a ClusterIssuer (a namespaced Issuer of the same name
+    is a different issuer)."""
+    kind, _, name = issuer.rpartition("/")
+    return (name if kind == "ClusterIssuer" else issuer) or "—"
+
+
 def host_cells(row: CertRow, now: float) -> dict[str, object]:
     return {
         "state": badge(row.state),
@@ -96,7 +103,7 @@ def host_cells(row: CertRow, now: float) -> dict[str, object]:
         "ready": ready_text(row.ready),
         "expires": expires_text(row),
         "renewal": when_text(row.renewal_time, now),
-        "issuer": row.issuer.rpartition("/")[2] or "—",
+        "issuer": issuer_cell(row.issuer),
         "reason": reason_text(row),
         "failure": failure_text(row),
     }
