@@ -151,8 +151,13 @@ def serves_route(cert: Any, namespace: str, secret: str) -> bool:
     return not secret or as_str(spec_of(cert).get("secretName")) == secret
 
 
+#: the finding of a host whose TLS secret cannot be checked (one per cluster, whatever the host)
+SECRETS_UNREAD = "secrets cannot be read: whether the TLS secrets exist is unknown"
+
+
 def _secret_exists(cluster: ClusterState, namespace: str, name: str) -> bool | None:
-    if not name or not known(cluster, "secrets") or "secrets" in cluster.errors:
+    """Whether the secret exists; None when secrets have never been read (last good data is used)."""
+    if not name or not known(cluster, "secrets"):
         return None
     names = cluster.memo(("names", "secrets"), lambda: frozenset(
         (namespace_of(o), name_of(o)) for o in cluster.get("secrets")))
@@ -250,6 +255,8 @@ def _row(cluster: ClusterState, acc: _HostAcc, cert: KubeObject | None, now: flo
         findings.append(Finding(State.WARN, subject, "no cert-manager Certificate for this host (expiry unknown)"))
     if acc.tls_expected and secret_name and exists is False:
         findings.append(Finding(State.FAIL, subject, f"TLS secret {secret_ns}/{secret_name} is missing"))
+    elif acc.tls_expected and secret_name and exists is None and "secrets" in cluster.errors:
+        findings.append(Finding(State.UNKNOWN, "kubernetes/secrets", SECRETS_UNREAD))
     top = max(findings, key=lambda f: f.state.rank, default=None)
     return CertRow(
         host=acc.host, namespace=acc.namespace, route=acc.route, entry_points=tuple(acc.entry_points),

@@ -198,11 +198,11 @@ def build_area(area: str, state: DashboardState, settings: Settings, now: float)
     judge, sources = _JUDGES[area]
     snaps = _snapshots(state)
     used = [snaps[s] for s in sources]
-    errors = [f"{s.source}: {s.error}" for s in used if s.error]
     cluster: ClusterState | None = state.cluster.data if state.cluster.has_data else None
+    wanted = resources_for((area,))
+    errors = [f"{s.source}: {s.error}" for s in used if s.error and (s.source != "kubernetes" or cluster is None)]
     if cluster is not None:
-        wanted = resources_for((area,))
-        errors += [f"kubernetes/{k}: {e}" for k, e in sorted(cluster.errors.items()) if k in wanted]
+        errors[:0] = _kube_errors(state.cluster.error, cluster, wanted)
     ages = [a for a in (s.age(now) for s in used if s.has_data and s.data is not None) if a is not None]
     age = max(ages) if ages else None
     if cluster is None:
@@ -220,8 +220,41 @@ def build_area(area: str, state: DashboardState, settings: Settings, now: float)
     except Exception as exc:  # a model bug must not take the whole Overview down
         verdict = _Verdict(State.UNKNOWN, f"cannot evaluate: {type(exc).__name__}: {exc}", ())
     errors += [e for e in verdict.source_errors if e not in errors]
+    verdict = _unread(verdict, cluster, wanted)
     return AreaStatus(area, TITLES[area], verdict.state, one_line(verdict.reason, REASON_LIMIT), sources, age,
                       tuple(errors), verdict.findings)
+
+
+def _kube_errors(summary: str | None, cluster: ClusterState, wanted: frozenset[str]) -> list[str]:
+    """The Kubernetes source's errors that concern an area: those of the resources it reads (a 403 on
+    secrets is not the Nodes area's business), one line per distinct error. A failure of the source that no
+    resource is blamed for concerns every area."""
+    if not cluster.errors:
+        return [f"kubernetes: {summary}"] if summary else []
+    by_text: dict[str, list[str]] = {}
+    for key, text in sorted(cluster.errors.items()):
+        if key in wanted:
+            by_text.setdefault(text, []).append(key)
+    if len(by_text) == 1 and summary and next(iter(by_text)) in summary:
+        return [f"kubernetes: {summary}"]  # e.g. "API unreachable: …", once, not once per resource
+    return [f"kubernetes/{', '.join(keys)}: {text}" for text, keys in by_text.items()]
+
+
+def _unread(verdict: _Verdict, cluster: ClusterState | None, wanted: frozenset[str]) -> _Verdict:
+    """At least UNKNOWN when a resource the area reads has never been read (e.g. RBAC forbids secrets): its
+    verdict leaves that resource out. Last good data that has since failed is judged as it is."""
+    if cluster is None:
+        return verdict
+    unread = [(k, e) for k, e in sorted(cluster.errors.items()) if k in wanted and k not in cluster.synced]
+    if not unread:
+        return verdict
+    subjects = {f.subject for f in verdict.findings}
+    extra = tuple(Finding(State.UNKNOWN, f"kubernetes/{k}", f"cannot be read, left out of this verdict: {e}")
+                  for k, e in unread if f"kubernetes/{k}" not in subjects)
+    state = worst((verdict.state, State.UNKNOWN))
+    reason = verdict.reason if verdict.state is not State.OK else \
+        f"kubernetes/{unread[0][0]} cannot be read: {unread[0][1]}"
+    return _Verdict(state, reason, verdict.findings + extra, verdict.source_errors)
 
 
 def build_overview(state: DashboardState, settings: Settings, now: float,

@@ -12,6 +12,7 @@ from homelab_tui.config import Settings, Thresholds
 from homelab_tui.model.certs import cert_findings, cert_rows, cert_verdict, certificate_detail
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import State
+from homelab_tui.sources.resources import WATCHED
 
 S = Settings()
 
@@ -93,9 +94,14 @@ def test_standard_ingress_becomes_a_row():
 
 def test_secrets_unreadable_means_unknown_not_missing():
     objs = exposed("n8n")[:-1]  # no secret object
-    c = cluster(*objs, errors={"secrets": "403 Forbidden"})
-    r = cert_rows(c, S, NOW)[0]
-    assert r.secret_exists is None and r.state is State.OK
+    never_read = frozenset(s.key for s in WATCHED) - {"secrets"}
+    r = cert_rows(cluster(*objs, errors={"secrets": "403 Forbidden"}, synced=never_read), S, NOW)[0]
+    assert r.secret_exists is None and r.state is State.UNKNOWN
+    assert [(f.state, f.subject, f.reason) for f in r.findings if f.state is not State.OK] == [
+        (State.UNKNOWN, "kubernetes/secrets", "secrets cannot be read: whether the TLS secrets exist is unknown")]
+    # secrets read once and failing since: the last good list is judged as it is
+    stale = cert_rows(cluster(*exposed("n8n"), errors={"secrets": "403 Forbidden"}), S, NOW)[0]
+    assert stale.secret_exists is True and stale.state is State.OK
 
 
 def test_findings_are_deduplicated_and_sorted():

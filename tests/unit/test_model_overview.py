@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from tests.unit.factories import DAY, NOW, cluster, deployment, exposed, ingressroute, namespace, node, pod, pvc
 
@@ -11,6 +13,7 @@ from homelab_tui.model.metrics import AliasHealth, LiteLLMData, MetricsData, Tie
 from homelab_tui.model.overview import AREAS, build_overview, overall_state, resolve_areas
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.model.state import DashboardState
+from homelab_tui.sources.resources import WATCHED
 
 S = Settings()
 
@@ -99,6 +102,43 @@ def test_resource_errors_and_absent_crds():
     assert by["certificates"].state is State.UNKNOWN and "cert-manager" in by["certificates"].reason
     assert set(by["certificates"].source_errors) == {"kubernetes/secrets: 403 Forbidden",
                                                      "kubernetes/ingressroutes_legacy: boom"}
+
+
+def test_an_area_lists_only_the_errors_of_the_resources_it_reads():
+    # RBAC forbids secrets (never read): only the areas that read secrets are concerned, and they are at
+    # least UNKNOWN, since their verdict leaves the secrets out
+    never_read = frozenset(s.key for s in WATCHED) - {"secrets"}
+    healthy = _healthy_cluster()
+    c = dataclasses.replace(healthy, objects={k: v for k, v in healthy.objects.items() if k != "secrets"},
+                            errors={"secrets": "403 Forbidden"}, synced=never_read)
+    st = _state(c)
+    st = DashboardState(cluster=st.cluster.failed("secrets: 403 Forbidden", NOW), metrics=st.metrics, llm=st.llm)
+    by = _by_area(build_overview(st, S, NOW, areas=list(AREAS) + ["conventions"]))
+    for area in ("nodes", "namespaces", "storage", "gpu", "inference"):
+        assert by[area].source_errors == () and by[area].state is State.OK, area
+    assert by["certificates"].source_errors == ("kubernetes: secrets: 403 Forbidden",)
+    assert by["certificates"].state is State.UNKNOWN
+    assert by["certificates"].reason == "kubernetes/secrets: secrets cannot be read: whether the TLS secrets " \
+                                        "exist is unknown"
+    conv = by["conventions"]
+    assert conv.state in (State.UNKNOWN, State.WARN, State.FAIL)
+    assert ("kubernetes/secrets", "cannot be read, left out of this verdict: 403 Forbidden") in [
+        (f.subject, f.reason) for f in conv.findings]
+    # the whole API down: one line per area, not one per resource
+    down = dataclasses.replace(_healthy_cluster(), errors={s.key: "connection refused" for s in WATCHED})
+    st = _state(down)
+    st = DashboardState(cluster=st.cluster.failed("API unreachable: connection refused", NOW), metrics=st.metrics,
+                        llm=st.llm)
+    ns = _by_area(build_overview(st, S, NOW))["namespaces"]
+    assert ns.source_errors == ("kubernetes: API unreachable: connection refused",) and ns.state is State.OK
+    # two resources of an area failing differently: one line each
+    mixed = dataclasses.replace(_healthy_cluster(), errors={"pods": "500 boom", "deployments": "403 Forbidden",
+                                                             "secrets": "403 Forbidden"})
+    st = _state(mixed)
+    st = DashboardState(cluster=st.cluster.failed("deployments, pods, secrets: 403 Forbidden", NOW),
+                        metrics=st.metrics, llm=st.llm)
+    assert _by_area(build_overview(st, S, NOW))["namespaces"].source_errors == (
+        "kubernetes/deployments: 403 Forbidden", "kubernetes/pods: 500 boom")
 
 
 def test_resolve_areas():
