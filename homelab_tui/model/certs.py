@@ -151,6 +151,32 @@ def serves_route(cert: Any, namespace: str, secret: str) -> bool:
     return not secret or as_str(spec_of(cert).get("secretName")) == secret
 
 
+def cluster_issuer_problem(cluster: ClusterState, name: str) -> str:
+    """Why ClusterIssuer ``name`` cannot issue ("does not exist", "is not Ready: …"), or "" when it can or
+    the cluster's ClusterIssuers are not known (cert-manager absent, not readable)."""
+    if not known(cluster, "clusterissuers"):
+        return ""
+    issuer = find(cluster, "clusterissuers", None, name)
+    if issuer is None:
+        return f"ClusterIssuer {name} does not exist"
+    ready = condition(issuer, "Ready")
+    if ready is None or ready.get("status") != "True":
+        why = ": ".join(t for t in (as_str(as_map(ready).get("reason")), as_str(as_map(ready).get("message"))) if t)
+        return f"ClusterIssuer {name} is not Ready" + (f": {why}" if why else "")
+    return ""
+
+
+def _issuer_finding(cluster: ClusterState, cert: Any) -> Finding | None:
+    """A WARN when the certificate's ClusterIssuer cannot issue: it stays valid, but will not be renewed."""
+    ref = as_map(spec_of(cert).get("issuerRef"))
+    name = as_str(ref.get("name"))
+    if as_str(ref.get("kind")) != "ClusterIssuer" or not name:
+        return None
+    problem = cluster.memo(("cluster_issuer", name), lambda: cluster_issuer_problem(cluster, name))
+    return Finding(State.WARN, f"ClusterIssuer {name}", problem.split(" ", 2)[2] + ": renewals will fail") \
+        if problem else None
+
+
 #: the finding of a host whose TLS secret cannot be checked (one per cluster, whatever the host)
 SECRETS_UNREAD = "secrets cannot be read: whether the TLS secrets exist is unknown"
 
@@ -247,6 +273,9 @@ def _row(cluster: ClusterState, acc: _HostAcc, cert: KubeObject | None, now: flo
         cond = condition(cert, "Ready")
         ready = None if cond is None else cond.get("status") == "True"
         reason, message = _failure(cert)
+        issuer_problem = _issuer_finding(cluster, cert)
+        if issuer_problem is not None:
+            findings.append(issuer_problem)
         if acc.route and not serves_route(cert, acc.namespace, acc.tls_secret):
             writes = f"{namespace_of(cert)}/{as_str(spec_of(cert).get('secretName')) or '?'}"
             findings.append(Finding(State.WARN, subject, f"Certificate {namespace_of(cert)}/{name_of(cert)} writes "

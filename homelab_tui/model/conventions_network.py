@@ -8,7 +8,7 @@ import re
 from typing import Iterator
 
 from homelab_tui.config import Settings
-from homelab_tui.model.certs import find_certificate, serves_route
+from homelab_tui.model.certs import cluster_issuer_problem, find_certificate, serves_route
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.convention_types import Violation, violation
 from homelab_tui.model.health import State
@@ -86,6 +86,10 @@ def check_hosts(cluster: ClusterState, settings: Settings) -> Iterator[Violation
 
 
 def check_issuer(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:
+    problem = cluster_issuer_problem(cluster, settings.cluster_issuer)
+    if problem:
+        yield Violation("cluster-issuer", f"ClusterIssuer {settings.cluster_issuer}",
+                        problem.split(" ", 2)[2] + ": no Certificate can be issued or renewed", State.FAIL)
     for cert in cluster.get("certificates"):
         ref = as_map(spec_of(cert).get("issuerRef"))
         kind = as_str(ref.get("kind")) or "Issuer"

@@ -54,12 +54,12 @@ _ALIASES = {"node": "nodes", "ns": "namespaces", "namespace": "namespaces", "cer
 _RESOURCES = {
     "nodes": ("nodes",),
     "namespaces": ("namespaces", "pods", "deployments", "statefulsets", "daemonsets"),
-    "certificates": ("certificates", "ingressroutes", "middlewares", "ingresses", "secrets"),
+    "certificates": ("certificates", "clusterissuers", "ingressroutes", "middlewares", "ingresses", "secrets"),
     "storage": ("persistentvolumeclaims", "persistentvolumes", "storageclasses"),
     "gpu": ("nodes", "deployments", "pods"),
     "inference": ("deployments",),
     "conventions": ("deployments", "statefulsets", "daemonsets", "pods", "services", "secrets", "configmaps",
-                    "ingresses", "ingressroutes", "middlewares", "certificates", "storageclasses"),
+                    "ingresses", "ingressroutes", "middlewares", "certificates", "clusterissuers", "storageclasses"),
 }
 
 

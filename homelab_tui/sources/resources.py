@@ -49,6 +49,8 @@ WATCHED: tuple[ResourceSpec, ...] = (
     ResourceSpec("storageclasses", "storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False),
     ResourceSpec("ingresses", "networking.k8s.io", "v1", "ingresses", "Ingress"),
     ResourceSpec("certificates", "cert-manager.io", "v1", "certificates", "Certificate", optional=True),
+    ResourceSpec("clusterissuers", "cert-manager.io", "v1", "clusterissuers", "ClusterIssuer", namespaced=False,
+                 optional=True),
     ResourceSpec("ingressroutes", "traefik.io", "v1alpha1", "ingressroutes", "IngressRoute", optional=True),
     ResourceSpec("middlewares", "traefik.io", "v1alpha1", "middlewares", "Middleware", optional=True),
     ResourceSpec("ingressroutes_legacy", "traefik.containo.us", "v1alpha1", "ingressroutes", "IngressRoute",

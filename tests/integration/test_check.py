@@ -151,3 +151,16 @@ def test_a_resource_the_areas_do_not_read_cannot_spoil_their_verdict(lab):
     assert nodes.exit_code == 0 and nodes.areas[0].source_errors == ()
     certs = check(lab, areas=("certificates",))
     assert any("secrets" in e and "403" in e for e in certs.areas[0].source_errors)
+
+
+def test_a_deleted_cluster_issuer_is_reported_by_certificates_and_rule_8(lab):
+    assert not [f for a in check(lab, areas=("certificates",)).areas for f in a.findings
+                if f.subject.startswith("ClusterIssuer")]
+    lab.call(lambda: lab.store.delete("clusterissuers", None, "letsencrypt-prod"))
+    report = check(lab, areas=("certificates",), conventions=True)
+    findings = {a.area: [(f.state, f.reason) for f in a.findings if f.subject == "ClusterIssuer letsencrypt-prod"]
+                for a in report.areas}
+    assert findings == {"certificates": [(State.WARN, "does not exist: renewals will fail")],
+                        "conventions": [(State.FAIL, "[8] does not exist: no Certificate can be issued or renewed")]}
+    assert ("cluster-issuer", "ClusterIssuer letsencrypt-prod", State.FAIL) in {
+        (v.rule_id, v.resource, v.state) for v in report.conventions}

@@ -170,6 +170,15 @@ def certificate(name: str, namespace: str = "apps", dns: tuple[str, ...] = ("n8n
             "status": status}
 
 
+def cluster_issuer(name: str = "letsencrypt-prod", ready: str | None = "True", reason: str = "ACMEAccountRegistered",
+                   message: str = "The ACME account was registered with the ACME server") -> dict:
+    status: dict[str, Any] = {}
+    if ready is not None:
+        status["conditions"] = [{"type": "Ready", "status": ready, "reason": reason, "message": message}]
+    return {"apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer", "metadata": _meta(name, None, {}),
+            "spec": {"acme": {"server": "https://acme-v02.api.letsencrypt.org/directory"}}, "status": status}
+
+
 def ingressroute(name: str, namespace: str = "apps", host: str = "n8n.home.jetzinger.com",
                  entry_points: tuple[str, ...] | None = ("websecure",), tls_secret: str | None = "n8n-tls",
                  middlewares: list | None = None, legacy: bool = False, match: str | None = None,
@@ -296,5 +305,7 @@ def cluster(*objs: dict, **kwargs: Any) -> ClusterState:
         return (str(md.get("namespace") or ""), str(md.get("name") or ""))
 
     objects = {k: tuple(sorted(v, key=sort_key)) for k, v in grouped.items()}
-    kwargs.setdefault("synced", frozenset(s.key for s in WATCHED))
+    # ClusterIssuers count as read only when the test gives one (cluster_issuer()): the other tests need not
+    # seed one to keep their certificates renewable
+    kwargs.setdefault("synced", frozenset(s.key for s in WATCHED if s.key != "clusterissuers"))
     return ClusterState(objects=objects, **kwargs)

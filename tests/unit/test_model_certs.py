@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 
 from tests.unit.factories import (
-    DAY, NOW, certificate, cluster, exposed, ingress, ingressroute, middleware, redirect_route, secret, ts,
+    DAY, NOW, certificate, cluster, cluster_issuer, exposed, ingress, ingressroute, middleware, redirect_route, secret,
+    ts,
 )
 
 from homelab_tui.config import Settings, Thresholds
@@ -94,7 +95,7 @@ def test_standard_ingress_becomes_a_row():
 
 def test_secrets_unreadable_means_unknown_not_missing():
     objs = exposed("n8n")[:-1]  # no secret object
-    never_read = frozenset(s.key for s in WATCHED) - {"secrets"}
+    never_read = frozenset(s.key for s in WATCHED) - {"secrets", "clusterissuers"}
     r = cert_rows(cluster(*objs, errors={"secrets": "403 Forbidden"}, synced=never_read), S, NOW)[0]
     assert r.secret_exists is None and r.state is State.UNKNOWN
     assert [(f.state, f.subject, f.reason) for f in r.findings if f.state is not State.OK] == [
@@ -151,3 +152,17 @@ def test_certificate_in_another_namespace_does_not_serve_the_route():
     # the same objects in the route's namespace are fine
     ok = _row(cert_rows(cluster(*exposed("foo", "apps")), S, NOW), "foo.home.jetzinger.com")
     assert ok.state is State.OK and not any("writes secret" in f.reason for f in ok.findings)
+
+
+def test_a_missing_or_unready_cluster_issuer_warns_on_every_certificate_it_renews():
+    ok = cert_rows(cluster(*exposed("n8n"), cluster_issuer()), S, NOW)[0]
+    assert ok.state is State.OK
+    gone = cert_rows(cluster(*exposed("n8n"), *exposed("loki", "monitoring"),
+                             synced=frozenset(s.key for s in WATCHED)), S, NOW)
+    assert all(r.state is State.WARN for r in gone)
+    assert cert_findings(gone)[0].subject == "ClusterIssuer letsencrypt-prod"
+    assert [f.reason for f in cert_findings(gone)] == ["does not exist: renewals will fail"]  # once, not per host
+    broken = cluster(*exposed("n8n"), cluster_issuer(ready="False", reason="ErrRegisterACMEAccount",
+                                                     message="Failed to register ACME account: 403"))
+    assert cert_findings(cert_rows(broken, S, NOW))[0].reason == \
+        "is not Ready: ErrRegisterACMEAccount: Failed to register ACME account: 403: renewals will fail"

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 from tests.unit.factories import (
-    certificate, cluster, configmap, container, deployment, exposed, home_labels, ingress, ingressroute,
+    certificate, cluster, cluster_issuer, configmap, container, deployment, exposed, home_labels, ingress, ingressroute,
     pod, pod_spec, redirect_route, secret, service, statefulset, storage_class,
 )
 
@@ -15,6 +15,7 @@ from homelab_tui.model.conventions import (
     RULES, check_conventions, conventions_state, rule, violation_findings,
 )
 from homelab_tui.model.health import State
+from homelab_tui.sources.resources import WATCHED
 
 S = Settings()
 LITELLM = "http://litellm.ml.svc.cluster.local:4000/v1"
@@ -242,3 +243,12 @@ def test_a_helm_release_misnamed_is_told_to_use_fullname_override():
     assert _of("naming", [grafana])[0].message == (
         "name does not start with its app 'grafana' (expected grafana-dashboards)"
         " (Helm-managed: set fullnameOverride in values-homelab.yaml)")
+
+
+def test_rule_8_fails_when_the_cluster_issuer_is_missing_or_not_ready():
+    assert _of("cluster-issuer", [*exposed("n8n"), cluster_issuer()]) == []
+    gone = check_conventions(cluster(*exposed("n8n"), synced=frozenset(s.key for s in WATCHED)), S)
+    assert [(v.resource, v.message, v.state) for v in gone if v.rule_id == "cluster-issuer"] == [
+        ("ClusterIssuer letsencrypt-prod", "does not exist: no Certificate can be issued or renewed", State.FAIL)]
+    unready = _of("cluster-issuer", [cluster_issuer(ready="False", reason="Pending", message="")])
+    assert unready[0].message == "is not Ready: Pending: no Certificate can be issued or renewed"
