@@ -18,11 +18,12 @@ from homelab_tui.model.conventions_network import (
     check_redirect_middleware, check_three_resources,
 )
 from homelab_tui.model.conventions_workloads import (
-    check_dind_dns, check_gpu_exclusive, check_gpu_shm, check_gpu_strategy, check_host_path, check_litellm_only,
+    check_dind_dns, check_fallbacks, check_gpu_exclusive, check_gpu_shm, check_gpu_strategy, check_host_path,
+    check_litellm_only,
 )
 from homelab_tui.model.health import Finding, State, worst
 
-__all__ = ["RULES", "Rule", "Violation", "check_conventions", "conventions_state", "rule", "violation_findings"]
+__all__ = ["NOT_CHECKED_LIVE", "RULES", "Rule", "Violation", "check_conventions", "conventions_state", "rule", "violation_findings"]
 
 RULES: tuple[Rule, ...] = (
     Rule("recommended-labels", 1, "Recommended labels with part-of: home-lab",
@@ -101,6 +102,21 @@ RULES: tuple[Rule, ...] = (
     Rule("no-public-ip", 18, "No LoadBalancer with a public IP",
          "\"NEVER use public IP exposure — all access via Tailscale VPN\".",
          "Give the service a private MetalLB address (L2 pool) and reach it over Tailscale.", check_public_ip),
+    Rule("litellm-fallbacks", 19, "LiteLLM falls back vllm-qwen → ollama-qwen → openai-gpt4o",
+         "\"Three-tier fallback: vLLM → Ollama → OpenAI\"; \"Gaming mode: vLLM replicas set to 0, LiteLLM "
+         "auto-fails over to Ollama\"; \"NEVER assume GPU is available — always design for Ollama CPU fallback\".",
+         "In ml/litellm-config (config.yaml) set router_settings.fallbacks: [{\"vllm-qwen\": [\"ollama-qwen\"]}, "
+         "{\"ollama-qwen\": [\"openai-gpt4o\"]}], then restart LiteLLM (kubectl rollout restart).", check_fallbacks),
+)
+
+#: rules of project-context.md that the cluster's API cannot show (they live in files, git or Helm's command line)
+NOT_CHECKED_LIVE: tuple[str, ...] = (
+    "manifest comment headers and FR/NFR traceability",
+    "one file per service for Certificate + routes",
+    "Secrets written with stringData (the API stores data)",
+    "Helm values in values-homelab.yaml, never --set",
+    "no secrets committed to git",
+    "commit messages, ADRs and migration files",
 )
 
 _BY_ID = {r.id: r for r in RULES}

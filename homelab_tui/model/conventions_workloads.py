@@ -1,5 +1,5 @@
-"""Convention checks about pod specs: GPU strategy (3), hostPath (11), /dev/shm (12), LiteLLM only (13),
-GPU exclusivity (14), DinD DNS (15)."""
+"""Convention checks about pod specs and inference: GPU strategy (3), hostPath (11), /dev/shm (12), LiteLLM only
+(13), GPU exclusivity (14), DinD DNS (15), LiteLLM's fallback chain (19)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Iterator
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.convention_types import Violation, app_workloads, violation, workloads
+from homelab_tui.model.fallbacks import litellm_chain
 from homelab_tui.model.health import State
 from homelab_tui.model.objects import (
     as_list, as_map, as_str, containers_of, find, gpu_request, name_of, namespace_of, pod_template_spec,
@@ -142,3 +143,19 @@ def check_dind_dns(cluster: ClusterState, settings: Settings) -> Iterator[Violat
             yield violation("dind-dns", kind, obj, f"DinD container with dnsPolicy {policy}, not None")
         elif bad:
             yield violation("dind-dns", kind, obj, f"DinD DNS search list contains {', '.join(bad)}")
+
+
+def check_fallbacks(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:
+    want = settings.inference.chain
+    if not want:
+        return
+    found = litellm_chain(cluster, want[0])
+    if found is None:
+        return  # no LiteLLM configuration in the cluster (installed elsewhere, or by another name)
+    arrow = " → ".join
+    if found.error:
+        yield Violation("litellm-fallbacks", found.source, f"cannot be read ({found.error})")
+    elif found.chain[:len(want)] != want:
+        got = arrow(found.chain) if len(found.chain) > 1 else f"no fallbacks for {want[0]}"
+        yield Violation("litellm-fallbacks", found.source, f"LiteLLM tries {got}; the home-lab's chain is "
+                                                           f"{arrow(want)}")

@@ -24,6 +24,13 @@ SHM_MOUNT = {"name": "dshm", "mountPath": "/dev/shm"}
 CACHE_VOLUME = {"name": "cache", "hostPath": {"path": "/var/lib/vllm/huggingface"}}
 
 
+CHAINED = 'router_settings:\n  fallbacks:\n  - {"vllm-qwen": ["ollama-qwen"]}\n  - {"ollama-qwen": ["openai-gpt4o"]}\n'
+
+
+def litellm_config(config: str) -> dict:
+    return configmap("litellm-config", "ml", {"config.yaml": config}, labels=home_labels("litellm", "config"))
+
+
 def gpu_deployment(name="vllm-server", replicas=1, strategy="Recreate", shm=True, volumes=()):
     vols = ([SHM_VOLUME] if shm else []) + list(volumes)
     spec = pod_spec([container("vllm", "vllm/vllm-openai:v0.10.2", gpu=1, mounts=[SHM_MOUNT] if shm else None)],
@@ -102,6 +109,9 @@ CASES = {
                       service("tailnet", "infra", "LoadBalancer", ("100.64.0.7",))],
                      [service("traefik", "kube-system", "LoadBalancer", ("8.8.8.8",))],
                      "exposes public IP 8.8.8.8"),
+    "litellm-fallbacks": ([litellm_config(CHAINED)], [litellm_config(CHAINED.split("\n  - ")[0])],
+                          "LiteLLM tries no fallbacks for vllm-qwen; the home-lab's chain is "
+                          "vllm-qwen → ollama-qwen → openai-gpt4o"),
 }
 
 
@@ -111,7 +121,7 @@ def _of(rule_id, objs):
 
 def test_every_rule_has_a_case_and_complete_data():
     assert sorted(CASES) == sorted(r.id for r in RULES)
-    assert [r.number for r in RULES] == list(range(1, 19))
+    assert [r.number for r in RULES] == list(range(1, 20))
     for r in RULES:
         assert r.title and r.why and r.fix and callable(r.check)
     assert rule("gpu-exclusive").number == 14
@@ -252,3 +262,17 @@ def test_rule_8_fails_when_the_cluster_issuer_is_missing_or_not_ready():
         ("ClusterIssuer letsencrypt-prod", "does not exist: no Certificate can be issued or renewed", State.FAIL)]
     unready = _of("cluster-issuer", [cluster_issuer(ready="False", reason="Pending", message="")])
     assert unready[0].message == "is not Ready: Pending: no Certificate can be issued or renewed"
+
+
+def test_litellm_fallbacks_are_followed_depth_first_as_litellm_does():
+    one_list = 'router_settings:\n  fallbacks: [{"vllm-qwen": ["ollama-qwen", "openai-gpt4o"]}]\n'
+    assert _of("litellm-fallbacks", [litellm_config(one_list)]) == []
+    legacy = 'litellm_settings:\n  fallbacks: [{"vllm-qwen": ["ollama-qwen"]}, {"ollama-qwen": ["openai-gpt4o"]}]\n'
+    assert _of("litellm-fallbacks", [litellm_config(legacy)]) == []
+    skips_ollama = 'router_settings:\n  fallbacks: [{"vllm-qwen": ["openai-gpt4o"]}]\n'
+    assert _of("litellm-fallbacks", [litellm_config(skips_ollama)])[0].message == (
+        "LiteLLM tries vllm-qwen → openai-gpt4o; the home-lab's chain is vllm-qwen → ollama-qwen → openai-gpt4o")
+    broken = _of("litellm-fallbacks", [litellm_config("router_settings: [unclosed\n")])
+    assert broken[0].resource == "ConfigMap ml/litellm-config (config.yaml)"
+    assert broken[0].message.startswith("cannot be read (not YAML: ")
+    assert _of("litellm-fallbacks", []) == []  # no LiteLLM configuration in the cluster: nothing to compare

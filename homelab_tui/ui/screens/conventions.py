@@ -7,7 +7,8 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from homelab_tui.model.convention_types import Violation
-from homelab_tui.model.conventions import RULES, check_conventions, rule
+from homelab_tui.model.conventions import NOT_CHECKED_LIVE, RULES, check_conventions, rule
+from homelab_tui.model.overview import resources_for
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.screens.base import DashboardScreen
 from homelab_tui.ui.styles import stylesheet
@@ -54,6 +55,7 @@ class ConventionsScreen(DashboardScreen):
 
     SCREEN_TITLE = "Conventions"
     SOURCES = ("cluster",)
+    RESOURCES = resources_for(("conventions",))
     CSS_PATH = stylesheet("conventions.tcss")
 
     def __init__(self) -> None:
@@ -76,7 +78,8 @@ class ConventionsScreen(DashboardScreen):
             broken = len({v.rule_id for v in violations})
             summary.update(Text.assemble(
                 (f"{len(violations)} violation(s)", "bold" if violations else ""),
-                f" of {broken} rule(s) · {len(RULES)} rules from the home-lab's project context checked live"))
+                f" of {broken} rule(s) · {len(RULES)} rules from the home-lab's project context checked live\n",
+                ("not checkable from the cluster: " + "; ".join(NOT_CHECKED_LIVE), "dim")))
         self._violations = {row_key(v, i): v for i, v in enumerate(violations)}
         self.query_one("#violations", DashboardTable).set_rows(
             [(key, violation_cells(v)) for key, v in self._violations.items()])
