@@ -43,7 +43,8 @@ def check_host_path(cluster: ClusterState, settings: Settings) -> Iterator[Viola
             continue
         for v in as_list(spec.get("volumes")):
             path = as_str(as_map(as_map(v).get("hostPath")).get("path"))
-            if as_map(v).get("hostPath") is not None and path.rstrip("/") != MODEL_CACHE:
+            cache = path.rstrip("/") == MODEL_CACHE and gpu_request(spec) > 0  # only vLLM's own model cache
+            if as_map(v).get("hostPath") is not None and not cache:
                 yield violation("hostpath", kind, obj, f"hostPath volume {as_str(as_map(v).get('name'))!r} "
                                                        f"at {path or '?'}")
 

@@ -276,3 +276,9 @@ def test_litellm_fallbacks_are_followed_depth_first_as_litellm_does():
     assert broken[0].resource == "ConfigMap ml/litellm-config (config.yaml)"
     assert broken[0].message.startswith("cannot be read (not YAML: ")
     assert _of("litellm-fallbacks", []) == []  # no LiteLLM configuration in the cluster: nothing to compare
+
+
+def test_the_model_cache_hostpath_is_allowed_to_gpu_workloads_only():
+    assert _of("hostpath", [gpu_deployment(volumes=[CACHE_VOLUME])]) == []
+    cpu = deployment("n8n", spec=pod_spec([container("n8n")], [CACHE_VOLUME]))
+    assert _of("hostpath", [cpu])[0].message == "hostPath volume 'cache' at /var/lib/vllm/huggingface"
