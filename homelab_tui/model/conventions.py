@@ -15,7 +15,7 @@ from homelab_tui.model.convention_types import Rule, Violation
 from homelab_tui.model.conventions_meta import check_labels, check_names, check_namespaces, check_secret_names
 from homelab_tui.model.conventions_network import (
     check_default_storage_class, check_hosts, check_issuer, check_no_ingress, check_plain_http, check_public_ip,
-    check_redirect_middleware, check_three_resources,
+    check_redirect_middleware, check_three_resources, check_traefik_group,
 )
 from homelab_tui.model.conventions_workloads import (
     check_dind_dns, check_fallbacks, check_gpu_exclusive, check_gpu_shm, check_gpu_strategy, check_host_path,
@@ -107,6 +107,11 @@ RULES: tuple[Rule, ...] = (
          "auto-fails over to Ollama\"; \"NEVER assume GPU is available — always design for Ollama CPU fallback\".",
          "In ml/litellm-config (config.yaml) set router_settings.fallbacks: [{\"vllm-qwen\": [\"ollama-qwen\"]}, "
          "{\"ollama-qwen\": [\"openai-gpt4o\"]}], then restart LiteLLM (kubectl rollout restart).", check_fallbacks),
+    Rule("traefik-api-group", 20, "IngressRoutes and Middlewares use traefik.io/v1alpha1",
+         "\"HTTPS IngressRoute (traefik.io/v1alpha1/IngressRoute, entryPoint: websecure)\"; K3s ships Traefik v3, "
+         "which no longer reads the traefik.containo.us group, so such a route serves nothing.",
+         "Change apiVersion to traefik.io/v1alpha1, apply it, then delete the traefik.containo.us object.",
+         check_traefik_group),
 )
 
 #: rules of project-context.md that the cluster's API cannot show (they live in files, git or Helm's command line)

@@ -1,5 +1,5 @@
 """Convention checks about exposure and storage: Ingress (4), the three resources (5), redirect middleware (6),
-host names (7), issuer (8), default StorageClass (10), plain HTTP (17), public IPs (18)."""
+host names (7), issuer (8), default StorageClass (10), plain HTTP (17), public IPs (18), Traefik's API group (20)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ from homelab_tui.model.certs import cluster_issuer_problem, find_certificate, se
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.convention_types import Violation, violation
 from homelab_tui.model.health import State
-from homelab_tui.model.objects import as_list, as_map, as_str, known, meta, spec_of, status_of
-from homelab_tui.model.routes import all_routes, ingress_has_tls, ingress_hosts, middleware_exists, route_info
+from homelab_tui.model.objects import as_list, as_map, as_str, known, spec_of, status_of
+from homelab_tui.model.routes import all_routes, ingress_hosts, ingress_plain_hosts, middleware_exists, route_info
 from homelab_tui.model.storage import NFS_CLASS, storage_classes
-
-#: Traefik's annotation that puts every router of an Ingress on TLS, spec.tls or not
-TRAEFIK_ROUTER_TLS = "traefik.ingress.kubernetes.io/router.tls"
 
 
 def check_no_ingress(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:
@@ -123,12 +120,9 @@ def check_plain_http(cluster: ClusterState, settings: Settings) -> Iterator[Viol
         elif r.on_websecure and not r.tls:
             yield violation("no-plain-http", "IngressRoute", obj, "on websecure without tls", State.FAIL)
     for ing in cluster.get("ingresses"):
-        if as_str(as_map(meta(ing).get("annotations")).get(TRAEFIK_ROUTER_TLS)).lower() == "true":
-            continue  # Traefik serves every host of it over TLS only
-        for h in ingress_hosts(ing):
-            if not ingress_has_tls(ing, h):
-                yield violation("no-plain-http", "Ingress", ing, f"serves {h} without TLS (no spec.tls for it)",
-                                State.FAIL)
+        for h in ingress_plain_hosts(ing):
+            yield violation("no-plain-http", "Ingress", ing, f"serves {h} without TLS (no spec.tls for it)",
+                            State.FAIL)
 
 
 def _public(ip: str) -> bool:
@@ -148,3 +142,10 @@ def check_public_ip(cluster: ClusterState, settings: Settings) -> Iterator[Viola
         public = sorted({ip for ip in ips if ip and _public(ip)})
         if public:
             yield violation("no-public-ip", "Service", svc, f"exposes public IP {', '.join(public)}", State.FAIL)
+
+
+def check_traefik_group(cluster: ClusterState, settings: Settings) -> Iterator[Violation]:
+    for kind, key in (("IngressRoute", "ingressroutes_legacy"), ("Middleware", "middlewares_legacy")):
+        for obj in cluster.get(key):
+            yield violation("traefik-api-group", kind, obj, "traefik.containo.us/v1alpha1, which Traefik v3 no "
+                                                            "longer reads: it routes nothing")

@@ -140,8 +140,17 @@ def ingress_tls_secret(obj: Any, host: str) -> str:
     return as_str(as_map(_ingress_tls_entry(obj, host)).get("secretName"))
 
 
-def ingress_has_tls(obj: Any, host: str) -> bool:
-    return _ingress_tls_entry(obj, host) is not None
+#: Traefik's annotation that puts every router of an Ingress on TLS, spec.tls or not
+TRAEFIK_ROUTER_TLS = "traefik.ingress.kubernetes.io/router.tls"
+
+
+def ingress_plain_hosts(obj: Any) -> tuple[str, ...]:
+    """The hosts of an Ingress that Traefik serves over plain HTTP: no spec.tls entry covers them (and the
+    router.tls annotation does not put the whole Ingress on TLS)."""
+    if as_str(as_map(as_map(as_map(obj).get("metadata")).get("annotations")).get(TRAEFIK_ROUTER_TLS)).lower() \
+            == "true":
+        return ()
+    return tuple(h for h in ingress_hosts(obj) if _ingress_tls_entry(obj, h) is None)
 
 
 def middleware_exists(cluster: ClusterState, namespace: str, name: str) -> bool | None:
@@ -152,6 +161,10 @@ def middleware_exists(cluster: ClusterState, namespace: str, name: str) -> bool 
     if "@" in name and base.startswith(namespace + "-"):
         base = base[len(namespace) + 1:]
     return any(namespace_of(m) == namespace and name_of(m) == base for m in cluster.middlewares())
+
+
+#: Traefik v3 (K3s ships it) no longer serves the v2 API group: such objects route nothing
+LEGACY_GROUP = "API group traefik.containo.us, which Traefik v3 no longer reads: use traefik.io/v1alpha1"
 
 
 def route_findings(cluster: ClusterState) -> tuple[Finding, ...]:
@@ -172,9 +185,14 @@ def _route_findings(cluster: ClusterState) -> tuple[Finding, ...]:
                 out.append(Finding(State.WARN, r.subject, f"no HTTP→HTTPS redirect route for {', '.join(missing)}"))
         if r.on_web and not r.tls:
             out += _redirect_findings(cluster, r)
+        if r.legacy:
+            out.append(Finding(State.WARN, r.subject, LEGACY_GROUP))
     for ing in cluster.get("ingresses"):
-        out.append(Finding(State.WARN, f"Ingress {namespace_of(ing)}/{name_of(ing)}",
-                           "standard Ingress: the home-lab uses Traefik IngressRoutes"))
+        subject = f"Ingress {namespace_of(ing)}/{name_of(ing)}"
+        out.append(Finding(State.WARN, subject, "standard Ingress: the home-lab uses Traefik IngressRoutes"))
+        plain = ingress_plain_hosts(ing)
+        if plain:
+            out.append(Finding(State.FAIL, subject, f"serves {', '.join(plain)} over plain HTTP (no spec.tls)"))
     return tuple(out)
 
 

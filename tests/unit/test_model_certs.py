@@ -88,9 +88,23 @@ def test_route_without_certificate_and_unused_certificate():
 
 
 def test_standard_ingress_becomes_a_row():
-    rows = cert_rows(cluster(ingress("nginx-proxy", "dev", "dev.home.jetzinger.com")), S, NOW)
-    assert rows[0].route == "Ingress dev/nginx-proxy" and rows[0].state is State.WARN
-    assert rows[0].entry_points == ("ingress",)
+    plain = ingress("nginx-proxy", "dev", "dev.home.jetzinger.com")
+    rows = cert_rows(cluster(plain), S, NOW)
+    assert rows[0].route == "Ingress dev/nginx-proxy" and rows[0].entry_points == ("ingress",)
+    assert rows[0].state is State.FAIL and rows[0].reason == \
+        "serves dev.home.jetzinger.com over plain HTTP (no spec.tls)"
+    with_tls = copy.deepcopy(plain)
+    with_tls["spec"]["tls"] = [{"hosts": ["dev.home.jetzinger.com"], "secretName": "dev-tls"}]
+    row = cert_rows(cluster(with_tls, secret("dev-tls", "dev", "kubernetes.io/tls")), S, NOW)[0]
+    assert row.state is State.WARN and "plain HTTP" not in " ".join(f.reason for f in row.findings)
+
+
+def test_a_legacy_traefik_route_is_flagged_as_ignored_by_traefik_v3():
+    legacy = [ingressroute("n8n-https", tls_secret="n8n-tls", legacy=True), redirect_route("n8n-redirect"),
+              middleware(), certificate("n8n-tls"), secret("n8n-tls", type_="kubernetes.io/tls")]
+    row = cert_rows(cluster(*legacy), S, NOW)[0]
+    assert row.state is State.WARN and row.reason == \
+        "API group traefik.containo.us, which Traefik v3 no longer reads: use traefik.io/v1alpha1"
 
 
 def test_secrets_unreadable_means_unknown_not_missing():

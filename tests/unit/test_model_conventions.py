@@ -109,6 +109,8 @@ CASES = {
                       service("tailnet", "infra", "LoadBalancer", ("100.64.0.7",))],
                      [service("traefik", "kube-system", "LoadBalancer", ("8.8.8.8",))],
                      "exposes public IP 8.8.8.8"),
+    "traefik-api-group": (exposed("n8n"), [ingressroute("n8n-https", legacy=True)],
+                          "traefik.containo.us/v1alpha1, which Traefik v3 no longer reads: it routes nothing"),
     "litellm-fallbacks": ([litellm_config(CHAINED)], [litellm_config(CHAINED.split("\n  - ")[0])],
                           "LiteLLM tries no fallbacks for vllm-qwen; the home-lab's chain is "
                           "vllm-qwen → ollama-qwen → openai-gpt4o"),
@@ -121,7 +123,7 @@ def _of(rule_id, objs):
 
 def test_every_rule_has_a_case_and_complete_data():
     assert sorted(CASES) == sorted(r.id for r in RULES)
-    assert [r.number for r in RULES] == list(range(1, 20))
+    assert [r.number for r in RULES] == list(range(1, 21))
     for r in RULES:
         assert r.title and r.why and r.fix and callable(r.check)
     assert rule("gpu-exclusive").number == 14

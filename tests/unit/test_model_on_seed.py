@@ -70,7 +70,8 @@ def test_expiring_and_failed_certificates(lab):
     openclaw = rows["openclaw"]
     assert openclaw.state is State.FAIL and openclaw.ready is False
     assert "acme" in openclaw.failure_message and "No TXT record" in openclaw.failure_message
-    assert list(rows)[0] == "openclaw"  # most urgent first
+    assert list(rows)[:2] == ["dev", "openclaw"]  # most urgent first: the failures (dev: plain HTTP)
+    assert rows["dev"].reason == "serves dev.home.jetzinger.com over plain HTTP (no spec.tls)"
     detail = certificate_detail(lab, "apps", "openclaw-tls", NOW)
     assert {c.type for c in detail.conditions} == {"Ready", "Issuing"} and detail.failed_attempts == 4
 

@@ -156,4 +156,4 @@ def test_conventions_area_on_request_only():
     assert [a.area for a in conv] == ["nodes", "conventions"]
     assert conv[1].state is State.FAIL and "[17]" in conv[1].reason
     clean = build_overview(_state(_healthy_cluster()), S, NOW, areas=["rules"])[0]
-    assert clean.state is State.OK and clean.reason == "19 rules, no violations", clean.reason
+    assert clean.state is State.OK and clean.reason == "20 rules, no violations", clean.reason
