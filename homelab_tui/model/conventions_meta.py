@@ -16,6 +16,8 @@ from homelab_tui.model.objects import (
 RECOMMENDED_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/part-of",
                       "app.kubernetes.io/component", "app.kubernetes.io/managed-by")
 PART_OF = "home-lab"
+#: managed-by values the context names ("helm  # or kubectl"); Helm itself writes "Helm"
+MANAGERS = ("helm", "kubectl")
 
 #: resources the home-lab's manifests create (ConfigMaps and Secrets are left out: K3s, Helm and
 #: cert-manager create many of them, e.g. kube-root-ca.crt and Helm release secrets)
@@ -49,6 +51,14 @@ def check_labels(cluster: ClusterState, settings: Settings) -> Iterator[Violatio
             part_of = as_str(labels.get("app.kubernetes.io/part-of"))
             if part_of and part_of != PART_OF:
                 problems.append(f"part-of is {part_of!r}, not {PART_OF!r}")
+            managed_by = as_str(labels.get("app.kubernetes.io/managed-by"))
+            if managed_by and managed_by.lower() not in MANAGERS:
+                problems.append(f"managed-by is {managed_by!r}, not helm or kubectl")
+            app, component = (as_str(labels.get(f"app.kubernetes.io/{k}")) for k in ("name", "component"))
+            instance = as_str(labels.get("app.kubernetes.io/instance"))
+            if managed_by.lower() == "kubectl" and app and component and instance and \
+                    instance != f"{app}-{component}":  # Helm sets instance to the release name
+                problems.append(f"instance is {instance!r}, not {app}-{component}")
             if problems:
                 yield violation("recommended-labels", kind, obj, "; ".join(problems))
 
