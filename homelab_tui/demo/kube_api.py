@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from homelab_tui.demo import kube_discovery, kube_write
+from homelab_tui.demo import kube_discovery, kube_openapi, kube_write
 from homelab_tui.demo.controllers import schedule
 from homelab_tui.demo.faults import ServerFaults, fault_middleware, status_body
 from homelab_tui.demo.kinds import KINDS, Kind, kind_for_path
@@ -65,6 +65,17 @@ async def _json_body(request: web.Request) -> Any:
         raise ApiError(400, f"error decoding the request body: {exc}", "BadRequest") from exc
 
 
+def _checked_fields(request: web.Request, kind: Kind, body: Any) -> Any:
+    """``fieldValidation=Strict`` (kubectl's default since it finds the parameter in /openapi/v3): reject the
+    top-level fields the kind does not have, the only ones the simulation can tell without schemas."""
+    if request.query.get("fieldValidation") == "Strict" and isinstance(body, dict):
+        unknown = kube_openapi.field_errors(kind.kind, body)
+        if unknown:
+            raise ApiError(400, f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
+                                f"strict decoding error: {', '.join(unknown)}", "BadRequest")
+    return body
+
+
 class KubeApi:
     def __init__(self, store: ClusterStore, faults: ServerFaults, token: str) -> None:
         self.store, self.faults, self.token = store, faults, token
@@ -110,7 +121,8 @@ class KubeApi:
             raise ApiError(415, "the body of the request was in an unknown format - accepted media types include: "
                                 "application/json, application/yaml", "UnsupportedMediaType")
         if method == "POST" and name is None:
-            return web.json_response(self._create(kind, namespace, await _json_body(request)), status=201)
+            body = _checked_fields(request, kind, await _json_body(request))
+            return web.json_response(self._create(kind, namespace, body), status=201)
         if name is None or method not in ("PUT", "PATCH", "DELETE"):
             raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
         if method == "DELETE":
@@ -119,6 +131,8 @@ class KubeApi:
         if method == "PATCH" and content_type not in PATCH_TYPES:
             raise kube_write.unsupported_patch(content_type, kind)
         body = await _json_body(request)
+        if sub != "scale" and content_type != "application/json-patch+json":
+            body = _checked_fields(request, kind, body)
         if sub == "scale":
             return web.json_response(kube_write.write_scale(
                 self.store, kind, namespace, name, content_type if method == "PATCH" else None, body))

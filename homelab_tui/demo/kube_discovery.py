@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from homelab_tui.demo import kube_openapi
 from homelab_tui.demo.faults import status_body
 from homelab_tui.demo.kinds import KINDS, Kind, group_versions
 
@@ -86,9 +87,14 @@ def add_routes(app: web.Application, count) -> None:
         body = resource_list(request.match_info["group"], request.match_info["version"])
         return web.json_response(body) if body else _not_found(request.path)
 
+    async def openapi_root(_: web.Request) -> web.Response:
+        count("GET openapi")
+        return web.json_response(kube_openapi.root_document())
+
     async def openapi(request: web.Request) -> web.Response:
         count("GET openapi")
-        return _not_found(request.path)
+        doc = kube_openapi.gv_document(request.match_info["tail"])
+        return web.json_response(doc) if doc else _not_found(request.path)  # v2 and unknown groups: 404
 
     app.router.add_get("/version", version)
     app.router.add_get("/api", api)
@@ -96,7 +102,14 @@ def add_routes(app: web.Application, count) -> None:
     app.router.add_get("/apis", apis)
     app.router.add_get("/apis/{group}", group)
     app.router.add_get("/apis/{group}/{version}", group_version)
-    app.router.add_get("/openapi/{tail:.*}", openapi)
+    app.router.add_get("/openapi/v3", openapi_root)
+    app.router.add_get("/openapi/v3/{tail:.*}", openapi)
+    app.router.add_get("/openapi/{tail:.*}", lambda request: _openapi_missing(request, count))
+
+
+async def _openapi_missing(request: web.Request, count) -> web.Response:
+    count("GET openapi")
+    return _not_found(request.path)  # /openapi/v2: kubectl uses it only where v3 is missing
 
 
 def _not_found(path: str) -> web.Response:

@@ -89,6 +89,36 @@ def test_patch_secret_with_stringdata_keeps_other_keys(server):
         assert after["data"][key] == value
 
 
+ROUTE = """apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: {name: probe-https, namespace: dev}
+spec:
+  entryPoints: [websecure]
+  routes: [{match: "Host(`probe.home.jetzinger.com`)", kind: Rule, services: [{name: probe, port: PORT}]}]
+  tls: {secretName: probe-tls}
+"""
+
+
+def apply(info: dict, manifest: str) -> subprocess.CompletedProcess:
+    """``kubectl apply`` with its default validation (no --validate=false): it reads /openapi/v3 and has the
+    server validate fields."""
+    return subprocess.run([installed("kubectl"), "--kubeconfig", info["kubeconfig"], "--request-timeout=10s",
+                           "apply", "-f", "-"], input=manifest, capture_output=True, text=True, timeout=60)
+
+
+def test_apply_validates_on_the_server_and_updates_what_it_created(server):
+    first = apply(server, ROUTE.replace("PORT", "80"))
+    assert first.returncode == 0 and "ingressroute.traefik.io/probe-https created" in first.stdout, first.stderr
+    again = apply(server, ROUTE.replace("PORT", "8080"))
+    assert again.returncode == 0 and "configured" in again.stdout, again.stderr
+    assert kubectl(server, "get", "ingressroute/probe-https", "-n", "dev", "-o",
+                   "jsonpath={.spec.routes[0].services[0].port}") == "8080"
+    typo = apply(server, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: probe-typo, namespace: dev}\n"
+                         "dta: {a: '1'}\n")
+    assert typo.returncode == 1 and 'strict decoding error: unknown field "dta"' in typo.stderr
+    assert "probe-typo" not in kubectl(server, "get", "configmaps", "-n", "dev", "-o", "name")
+
+
 def test_sigterm_exits_zero():
     proc, _ = start_demo_server()
     proc.send_signal(signal.SIGTERM)
