@@ -135,21 +135,35 @@ def static_services(state: DashboardState, settings: Settings | None = None, *, 
 
 def build_services(settings: Settings, *, kubeconfig: str | None = None, context: str | None = None,
                    read_only: bool = False, litellm_key: str | None = None) -> Services:
-    """The real sources for a cluster. Nothing here blocks: connections happen in workers."""
+    """The real sources for a cluster. Nothing here blocks: connections happen in workers.
+
+    A LiteLLM key that cannot be read is the LiteLLM source's error (the Inference area UNKNOWN, naming
+    the file), not a failure of the whole program: the other areas never use it. The context shown is
+    the one asked for, else the kubeconfig's current context, also while the API cannot be read."""
     from homelab_tui.config import read_litellm_key
+    from homelab_tui.errors import ConfigError
     from homelab_tui.sources.kube import KubeSource
     from homelab_tui.sources.kube_client import KubeTarget
+    from homelab_tui.sources.kubeconfig import current_context, read_documents
     from homelab_tui.sources.litellm import LiteLLMSource
     from homelab_tui.sources.nvml import make_gpu_source
     from homelab_tui.sources.prometheus import PrometheusSource
 
-    key = litellm_key if litellm_key is not None else read_litellm_key(settings)
+    key, key_error = litellm_key, ""
+    if key is None:
+        try:
+            key = read_litellm_key(settings)
+        except ConfigError as exc:
+            key_error = str(exc)
+    target = KubeTarget(kubeconfig, context)
+    if not context:  # a few local files, read once more by the source's worker: no network here
+        context = current_context(read_documents([p for p in target.config_paths() if p.is_file()]))
     prometheus = PrometheusSource(settings)
     return Services(
         settings=settings,
-        kube=KubeSource(KubeTarget(kubeconfig, context), settings.kubernetes),
+        kube=KubeSource(target, settings.kubernetes),
         prometheus=prometheus,
-        litellm=LiteLLMSource(settings, key),
+        litellm=LiteLLMSource(settings, key, key_error=key_error),
         gpu=make_gpu_source(settings, prometheus),
         context=context or "",
         read_only=read_only,

@@ -320,7 +320,7 @@ class KubeSource:
     def _list(self, api: KubeApi, cache: ResourceCache) -> str:
         data = api.get(cache.spec.path(), timeout=max(self.settings.timeout, 30.0))
         if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-            raise KubeError(200, "BadResponse", f"{cache.spec.plural}: list answer is not a List")
+            raise KubeError(200, "BadResponse", f"a {cache.spec.plural} list that is not a List")
         items = {}
         for obj in data["items"]:
             if isinstance(obj, dict):

@@ -22,8 +22,10 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
 from homelab_tui.model.snapshot import one_line
-from homelab_tui.sources.kubeconfig import (KubeEndpoint, context_names, current_context, read_documents,
-                                            read_endpoint)
+from homelab_tui.sources.kube_text import (client_log, describe_exception, quiet_insecure, scrub,
+                                          strip_userinfo)
+from homelab_tui.sources.kubeconfig import (KubeEndpoint, context_names, current_context, exec_command,
+                                            kubeconfig_problem, read_documents, read_endpoint)
 
 USER_AGENT = "homelab-tui"
 
@@ -46,14 +48,19 @@ class KubeTarget:
     context: str | None = None
 
     def config_paths(self, environ: Mapping[str, str] | None = None) -> list[Path]:
+        return [Path(p).expanduser() for p in self._raw(environ)[1].split(os.pathsep) if p]
+
+    def describe(self, environ: Mapping[str, str] | None = None) -> str:
+        """Where the paths came from, for "no kubeconfig found": '--kubeconfig', '$KUBECONFIG' or the default."""
+        return self._raw(environ)[0]
+
+    def _raw(self, environ: Mapping[str, str] | None) -> tuple[str, str]:
         env = os.environ if environ is None else environ
-        if self.kubeconfig:
-            raw = self.kubeconfig
-        elif env.get("KUBECONFIG"):
-            raw = env["KUBECONFIG"]
-        else:
-            raw = str(Path.home() / ".kube" / "config")
-        return [Path(p).expanduser() for p in raw.split(os.pathsep) if p]
+        if self.kubeconfig is not None:
+            return "--kubeconfig", self.kubeconfig
+        if env.get("KUBECONFIG"):
+            return "$KUBECONFIG", env["KUBECONFIG"]
+        return "the default", str(Path.home() / ".kube" / "config")
 
 
 def _status_from_body(status: int, body: bytes | str | None, fallback: str) -> KubeError:
@@ -67,16 +74,6 @@ def _status_from_body(status: int, body: bytes | str | None, fallback: str) -> K
         except ValueError:
             message = fallback
     return KubeError(status, reason or fallback, message)
-
-
-def _describe_exception(exc: BaseException) -> str:
-    """A short, secret-free description of a transport error."""
-    text = str(exc)
-    for marker in ("Connection refused", "timed out", "Name or service not known", "No route to host",
-                   "Connection reset", "certificate verify failed", "Remote end closed connection"):
-        if marker.lower() in text.lower():
-            return marker.lower() if marker != "certificate verify failed" else "TLS: certificate verify failed"
-    return type(exc).__name__ + (f": {one_line(text, 120)}" if text else "")
 
 
 class OfficialTransport:
@@ -135,6 +132,7 @@ class DirectTransport:
             ctx = ssl.create_default_context(cadata=endpoint.ca_pem) if endpoint.ca_pem else \
                 ssl.create_default_context()
             if not endpoint.verify:
+                quiet_insecure()
                 ctx.check_hostname = False
                 ctx.verify_mode = ssl.CERT_NONE
                 pool_args.update(cert_reqs="CERT_NONE", assert_hostname=False)
@@ -195,7 +193,8 @@ class KubeApi:
 
     @property
     def server(self) -> str:
-        return self._transport.host
+        """The server's URL as shown (a ``user:password@`` in it masked)."""
+        return strip_userinfo(self._transport.host)
 
     @property
     def direct(self) -> bool:
@@ -210,7 +209,7 @@ class KubeApi:
         try:
             return self._transport.send(method, path, list(query or []), headers, body, timeout)
         except Exception as exc:  # urllib3/ssl errors: no answer
-            raise KubeError(0, "Unreachable", _describe_exception(exc)) from None
+            raise KubeError(0, "Unreachable", describe_exception(exc)) from None
 
     def request(self, method: str, path: str, *, query: Sequence[tuple[str, Any]] | None = None,
                 body: Any = None, content_type: str | None = None, timeout: float | None = None) -> Any:
@@ -220,13 +219,13 @@ class KubeApi:
         try:
             data = resp.read()
         except Exception as exc:
-            raise KubeError(0, "Unreachable", _describe_exception(exc)) from None
+            raise KubeError(0, "Unreachable", describe_exception(exc)) from None
         if not 200 <= resp.status < 300:
             raise _status_from_body(resp.status, data, resp.reason or "error")
         try:
             return json.loads(data) if data else None
         except ValueError:
-            raise KubeError(resp.status, "BadResponse", "malformed JSON from the API server") from None
+            raise KubeError(resp.status, "BadResponse", "malformed JSON") from None
 
     def get(self, path: str, **kw: Any) -> Any:
         return self.request("GET", path, **kw)
@@ -277,11 +276,11 @@ def load_kube_api(target: KubeTarget, timeout: float) -> KubeApi:
     importing the official client (ADR-006); everything else, and ``HOMELAB_TUI_KUBE_CLIENT=official``,
     goes through the official client."""
     paths = target.config_paths()
-    existing = [p for p in paths if p.is_file()]
+    existing = [p for p in paths if p.exists()]  # a missing file in a list is skipped, as by kubectl
     documents = read_documents(existing)  # each file parsed once, for all that follows
     for doc in documents:
         if doc.problem:
-            raise KubeError(0, "BadKubeconfig", f"{doc.path}: not a kubeconfig ({doc.problem})")
+            raise KubeError(0, "BadKubeconfig", f"{doc.path}: {doc.problem}")
     if existing and target.context:
         known = context_names(documents)
         if known is not None and target.context not in known:
@@ -294,7 +293,34 @@ def load_kube_api(target: KubeTarget, timeout: float) -> KubeApi:
                 return KubeApi(DirectTransport(endpoint), endpoint.context, timeout)
             except Exception:  # noqa: BLE001 - e.g. a CA that is not PEM: the official client words it
                 pass
-    return _load_official(target, timeout, paths, existing, current_context(documents))
+    if existing:
+        problem = kubeconfig_problem(documents, target.context)
+        if problem:
+            where = existing[0] if len(existing) == 1 else "kubeconfig"
+            raise KubeError(0, "BadKubeconfig", f"{where}: {problem}")
+    log = client_log()
+    log.start()
+    api: KubeApi | None = None
+    error: KubeError | None = None
+    try:
+        api = _load_official(target, timeout, paths, existing, current_context(documents))
+    except KubeError as exc:
+        error = exc
+    finally:
+        failed = log.take()
+    if failed:  # an exec plugin failed: the official client only logged it, and went on without credentials
+        raise _plugin_failure(failed[0], exec_command(documents, target.context)) from None
+    if error is not None or api is None:
+        raise error or KubeError(0, "BadKubeconfig", "kubeconfig unusable")
+    return api
+
+
+def _plugin_failure(logged: str, command: str) -> KubeError:
+    """The official client's log line about a failed exec plugin as a kubeconfig error: the first line of
+    the plugin's stderr, scrubbed of anything secret-looking."""
+    reason = next((ln.strip() for ln in logged.removeprefix("exec:").splitlines() if ln.strip()), "")
+    return KubeError(0, "BadKubeconfig", f"kubeconfig exec plugin {command or '(unnamed)'} failed: "
+                                         f"{one_line(scrub(reason), 200) or 'no reason given'}")
 
 
 def _load_official(target: KubeTarget, timeout: float, paths: list[Path], existing: list[Path],
@@ -316,9 +342,11 @@ def _load_official(target: KubeTarget, timeout: float, paths: list[Path], existi
         elif os.environ.get("KUBERNETES_SERVICE_HOST") and not target.kubeconfig:
             k8s_config.load_incluster_config(client_configuration=configuration)
             context = "in-cluster"
-        else:
+        elif paths:
             looked = ", ".join(str(p) for p in paths)
             raise KubeError(0, "NoKubeconfig", f"no kubeconfig found (looked in {looked})")
+        else:
+            raise KubeError(0, "NoKubeconfig", f"no kubeconfig found ({target.describe()} names no file)")
     except ConfigException as exc:
         raise KubeError(0, "BadKubeconfig", _config_message(str(exc), target)) from None
     except KubeError:
@@ -326,6 +354,11 @@ def _load_official(target: KubeTarget, timeout: float, paths: list[Path], existi
     except Exception as exc:  # YAML errors, bad base64 in certificate data, ...
         raise KubeError(0, "BadKubeconfig", f"kubeconfig unusable: {type(exc).__name__}") from None
     configuration.retries = False
+    if "://" not in configuration.host:  # kubectl assumes https://; this client would speak HTTP, and warn
+        raise KubeError(0, "BadKubeconfig", f"kubeconfig: server {strip_userinfo(configuration.host)!r} needs "
+                                            "https:// in front of it")
+    if not configuration.verify_ssl:
+        quiet_insecure()
     # one long-lived connection per watched resource, plus room for requests beside them
     configuration.connection_pool_maxsize = 48
     api_client = k8s_client.ApiClient(configuration=configuration)

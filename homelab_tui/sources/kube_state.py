@@ -5,6 +5,7 @@ Split from :mod:`homelab_tui.sources.kube`, which runs the informer loops and th
 
 from __future__ import annotations
 
+import re
 import socket
 from typing import Any
 
@@ -13,6 +14,8 @@ from homelab_tui.sources.kube_client import KubeError
 from homelab_tui.sources.resources import ResourceSpec
 
 Key = tuple[str, str]  # (namespace, name)
+#: how :func:`error_text` begins the error of a request the server answered ("500 InternalError: …")
+_ANSWERED = re.compile(r"[1-5]\d\d ")
 
 
 def obj_key(obj: KubeObject) -> Key:
@@ -53,6 +56,10 @@ def shutdown_socket(resp: Any) -> None:
 
 
 def error_text(exc: KubeError) -> str:
+    """One resource's error: the message when no answer came (status 0), else the status and reason too;
+    an answer that was not JSON reads 'answered with malformed JSON (HTTP 200)'."""
+    if exc.reason == "BadResponse":
+        return f"answered with {exc.message} (HTTP {exc.status})"
     if exc.status in (401, 403):
         return f"{exc.status} {exc.reason}: {exc.message}"
     return exc.message if exc.status == 0 else str(exc)
@@ -68,6 +75,10 @@ def summarise(failing: list[ResourceCache], total: int) -> str | None:
     if len(failing) == total:
         if text[:4] in ("401 ", "403 "):  # the server answered: it is the credentials, not the network
             return f"API refused every request: {text}"
+        if text.startswith("answered "):  # it answered, with something that is not the API's JSON
+            return f"API {text}"
+        if _ANSWERED.match(text):  # it answered, with an error: not "unreachable"
+            return f"API answered {text}"
         return f"API unreachable: {text}" if "unreachable" not in text.lower() else text
     names = ", ".join(sorted(keys)[:3]) + ("…" if len(keys) > 3 else "")
     more = f" (+{len(errors) - 1} other error)" if len(errors) > 1 else ""

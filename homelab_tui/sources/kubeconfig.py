@@ -8,12 +8,16 @@ that, following kubectl's rules —
   and so does the first ``current-context`` (the official Python client lets the last one win);
 * relative file paths are relative to the file that names them;
 * ``*-data`` fields win over their file fields; a token wins over a token file and over an exec plugin;
-* ``insecure-skip-tls-verify`` and ``tls-server-name`` are honoured.
+* ``insecure-skip-tls-verify`` and ``tls-server-name`` are honoured;
+* a server without a scheme (``10.0.0.5:6443``) is reached over ``https://``.
 
 Anything else returns None and the caller uses the official client, which does it all and words the
 errors: exec plugins, auth providers, impersonation, proxies (``proxy-url`` or ``*_PROXY`` in the
-environment), in-cluster service accounts, and every malformed file. So this reader never makes a
-connection the official client would not have made, and never invents an error message of its own.
+environment), in-cluster service accounts. So this reader never makes a connection the official client
+would not have made. A file that is definitely wrong for the context in use (a section that is not a list,
+a context that is not a mapping, a cluster without a server, bad base64, a file it names that cannot be
+read) is worded here (:func:`kubeconfig_problem`): the official client answers those with an exception's
+class name, or not at all.
 """
 
 from __future__ import annotations
@@ -79,15 +83,20 @@ def read_documents(paths: Sequence[Path]) -> list[Document]:
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
         except UnicodeDecodeError:
-            out.append(Document(path, None, "not text"))
+            out.append(Document(path, None, "not a kubeconfig (not text)"))
+            continue
+        except IsADirectoryError:
+            out.append(Document(path, None, "is a directory"))
             continue
         except OSError as exc:
-            out.append(Document(path, None, exc.strerror or type(exc).__name__))
+            out.append(Document(path, None, f"cannot read ({exc.strerror or type(exc).__name__})"))
             continue
         except yaml.YAMLError as exc:
-            out.append(Document(path, None, "not YAML: " + one_line(str(getattr(exc, "problem", "") or exc), 80)))
+            problem = one_line(str(getattr(exc, "problem", "") or exc), 80)
+            out.append(Document(path, None, f"not a kubeconfig (not YAML: {problem})"))
             continue
-        out.append(Document(path, data, _shape_problem(data)))
+        shape = _shape_problem(data)
+        out.append(Document(path, data, f"not a kubeconfig ({shape})" if shape else ""))
     return out
 
 
@@ -99,6 +108,12 @@ def _shape_problem(data: Any) -> str:
         return f"{what}, not a mapping with clusters, contexts and users"
     if not {"clusters", "contexts", "users", "current-context"} & set(data):
         return "no clusters, contexts or users"
+    for key in ("clusters", "contexts", "users"):
+        if data.get(key) is not None and not isinstance(data[key], list):
+            return f"{key} is not a list"
+        for item in data.get(key) or []:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                return f"an entry of {key} has no name"
     return ""
 
 
@@ -124,6 +139,10 @@ class _Unsupported(Exception):
     """The kubeconfig needs the official client (or is malformed, which the official client explains)."""
 
 
+class _Invalid(_Unsupported):
+    """The kubeconfig cannot work for the context in use; the message says why (one line, no secret)."""
+
+
 @dataclass(frozen=True)
 class _Entry:
     value: Mapping[str, Any]
@@ -143,6 +162,18 @@ def read_endpoint(paths: Sequence[Path] | Sequence[Document], context: str | Non
         return _read(documents, context)
     except (_Unsupported, OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
         return None
+
+
+def kubeconfig_problem(documents: Sequence[Document], context: str | None = None) -> str:
+    """Why the merged files cannot work for ``context`` (default: the current one), or "" when they may
+    (the official client then decides). Never raises."""
+    try:
+        _read(documents, context)
+    except _Invalid as exc:
+        return str(exc)
+    except (_Unsupported, OSError, UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError):
+        return ""
+    return ""
 
 
 def _read(documents: Sequence[Document], context: str | None) -> KubeEndpoint:
@@ -167,20 +198,27 @@ def _read(documents: Sequence[Document], context: str | None) -> KubeEndpoint:
     name = context or current
     if not name or name not in contexts:
         raise _Unsupported("no such context")
-    ctx = _section(contexts[name].value, "context")
-    cluster_entry = clusters.get(str(ctx.get("cluster") or ""))
+    ctx = _section(contexts[name].value, "context", name)
+    cluster_name = str(ctx.get("cluster") or "")
+    cluster_entry = clusters.get(cluster_name)
     if cluster_entry is None:
         raise _Unsupported("no such cluster")
-    cluster = _section(cluster_entry.value, "cluster")
+    cluster = _section(cluster_entry.value, "cluster", cluster_name)
     user_name = ctx.get("user")
     user_entry = users.get(str(user_name)) if user_name else None
     if user_name and user_entry is None:
         raise _Unsupported("no such user")
-    user = _section(user_entry.value, "user") if user_entry is not None else {}
+    user = _section(user_entry.value, "user", str(user_name)) if user_entry is not None else {}
+    server = cluster.get("server")
+    if server is None or server == "":
+        raise _Invalid(f"cluster {cluster_name!r} has no server")
+    if not isinstance(server, str):
+        raise _Invalid(f"not a kubeconfig (the server of cluster {cluster_name!r} is not text)")
     if "proxy-url" in cluster or any(k in user for k in _OFFICIAL_ONLY_USER):
         raise _Unsupported("needs the official client")
-    server = cluster.get("server")
-    if not isinstance(server, str) or not server.startswith(("https://", "http://")):
+    if "://" not in server:
+        server = "https://" + server  # as kubectl: a server without a scheme is spoken to over TLS
+    if not server.startswith(("https://", "http://")):
         raise _Unsupported("no usable server")
     server = server.rstrip("/")
     tls = server.startswith("https://")
@@ -203,13 +241,20 @@ def _read(documents: Sequence[Document], context: str | None) -> KubeEndpoint:
         authorization=_authorization(user, user_base), tls_server_name=tls_server_name or None)
 
 
-def _section(entry: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+def _section(entry: Mapping[str, Any], key: str, name: str) -> Mapping[str, Any]:
     value = entry.get(key)
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise _Unsupported(f"odd {key}")
+        raise _Invalid(f"not a kubeconfig ({key} {name!r} is not a mapping)")
     return value
+
+
+def _read_file(path: Path, field: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _Invalid(f"{field} {path}: {exc.strerror or type(exc).__name__}") from None
 
 
 def _file_or_data(section: Mapping[str, Any], field: str, base: Path) -> bytes | None:
@@ -220,13 +265,13 @@ def _file_or_data(section: Mapping[str, Any], field: str, base: Path) -> bytes |
             raise _Unsupported(f"odd {field}-data")
         try:
             return base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise _Unsupported(f"bad base64 in {field}-data") from exc
+        except (binascii.Error, ValueError):
+            raise _Invalid(f"{field}-data is not valid base64") from None
     name = section.get(field)
     if name:
         if not isinstance(name, str):
             raise _Unsupported(f"odd {field}")
-        return (base / name).read_bytes()  # a missing file: the official client says so
+        return _read_file(base / name, field)
     return None
 
 
@@ -240,7 +285,10 @@ def _authorization(user: Mapping[str, Any], base: Path) -> str | None:
     if token_file:
         if not isinstance(token_file, str):
             raise _Unsupported("odd tokenFile")
-        token = (base / token_file).read_text(encoding="utf-8").strip()
+        try:
+            token = _read_file(base / token_file, "tokenFile").decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise _Invalid(f"tokenFile {base / token_file}: not UTF-8 text") from None
         if token:
             return f"Bearer {token}"
     if user.get("exec"):
@@ -251,3 +299,20 @@ def _authorization(user: Mapping[str, Any], base: Path) -> str | None:
             raise _Unsupported("odd username or password")
         return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
     return None
+
+
+def exec_command(documents: Sequence[Document], context: str | None = None) -> str:
+    """The exec plugin command of ``context``'s user (default: the current context's), "" when none."""
+    def named(key: str) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        for doc in documents:
+            for item in (doc.mapping or {}).get(key) or []:
+                if isinstance(item, dict):
+                    out.setdefault(item.get("name"), item)  # the first file wins
+        return out
+
+    ctx = (named("contexts").get(context or current_context(documents)) or {}).get("context")
+    user = (named("users").get(ctx.get("user")) or {}).get("user") if isinstance(ctx, dict) else None
+    plugin = user.get("exec") if isinstance(user, dict) else None
+    command = plugin.get("command") if isinstance(plugin, dict) else None
+    return command if isinstance(command, str) else ""

@@ -16,6 +16,11 @@ A keyed call answered 401/403 (or LiteLLM's 400 "only the master key works witho
 ``health_error`` starting with :data:`~homelab_tui.model.inference.KEY_REJECTED`. A 401/403 on the
 keyless ``/health/liveliness`` means the proxy cannot be read at all: a source failure, not "not alive".
 
+A read whose answers cannot be trusted is a failed read (the snapshot's error; the inference verdict is
+UNKNOWN): a liveliness answer that is not JSON, a ``/model/info`` (which calls no model) that fails for any
+reason but the key, and a key that could not be read (``key_error``: the key file is missing, say) or is
+not one line of printable ASCII. The cheap keyless calls are still made, so the screens keep what they say.
+
 The key (from :func:`homelab_tui.config.read_litellm_key`) is sent only as a Bearer header to
 the calls that need it; it never appears in an error, a log line or a repr.
 """
@@ -41,23 +46,27 @@ if TYPE_CHECKING:
     import httpx
 
 NO_KEY = "no LiteLLM key: set HOMELAB_TUI_LITELLM_KEY or litellm.key_file"
+#: why a key that was read is not used (never the key itself)
+BAD_KEY = "the LiteLLM key is not one line of printable ASCII; check HOMELAB_TUI_LITELLM_KEY or litellm.key_file"
 #: /health waits for every upstream; give it longer than the cheap calls
 HEALTH_TIMEOUT = 30.0
 PROBE_TIMEOUT = 30.0
 
 
 class _Health(NamedTuple):
-    """What a full /health (or the cache, or the last one) says: verdicts, when, the error, the aliases."""
+    """What a full /health (or the cache, or the last one) says: verdicts, when, the error, the aliases,
+    and why this read failed although the proxy answered (``failure``: "" when it did not)."""
 
     aliases: dict[str, AliasHealth]
     checked_at: float | None
     error: str
     models: tuple[str, ...]
+    failure: str = ""
 
 
-def _kept(previous: LiteLLMData, error: str | None = None) -> _Health:
+def _kept(previous: LiteLLMData, error: str | None = None, failure: str = "") -> _Health:
     return _Health(previous.aliases, previous.health_checked_at,
-                   previous.health_error if error is None else error, previous.models)
+                   previous.health_error if error is None else error, previous.models, failure)
 
 
 class _Secret:
@@ -83,12 +92,17 @@ class _Secret:
 class LiteLLMSource:
     """``PolledSource[LiteLLMData]`` for one LiteLLM proxy."""
 
-    def __init__(self, settings: Settings, key: str | None, *, clock: Callable[[], float] = time.time,
-                 client: httpx.Client | None = None) -> None:
+    def __init__(self, settings: Settings, key: str | None, *, key_error: str = "",
+                 clock: Callable[[], float] = time.time, client: httpx.Client | None = None) -> None:
+        """``key_error``: why the key could not be read (one line naming the file, never the key); every
+        read then fails with it, after the keyless calls."""
         self.name = "litellm"
         self.interval = settings.litellm.interval
         self._settings = settings
+        if key and not (key.isascii() and key.isprintable()):
+            key, key_error = None, key_error or BAD_KEY  # httpx would refuse the header, quoting the key
         self._key = _Secret(key)
+        self._key_error = one_line(key_error)
         self._clock = clock
         self._client = client or client_for(settings.litellm, "litellm")
         self._keeper: SnapshotKeeper[LiteLLMData] = SnapshotKeeper(self.name, clock)
@@ -158,13 +172,14 @@ class LiteLLMSource:
             alive, ready, readiness, live_error = self._cheap()
         except SourceError as exc:
             return self._keeper.failure(exc)
-        aliases, checked_at, health_error, models = health(previous)
+        aliases, checked_at, health_error, models, failure = health(previous)
         ollama_models, ollama_error = self._ollama_models(previous)
         snap = self._keeper.success(LiteLLMData(
             alive=alive, ready=ready, readiness=readiness, aliases=aliases, health_checked_at=checked_at,
             health_error=health_error, models=models, ollama_models=ollama_models, ollama_error=ollama_error))
-        # the proxy answered, but not "alive": the verdict uses the data, the status line names the error
-        return self._keeper.failure(live_error) if live_error else snap
+        # the proxy answered, but not "alive", or not in a way to trust: the data is kept, the error named
+        failure = live_error or failure
+        return self._keeper.failure(failure) if failure else snap
 
     def current(self) -> Snapshot[LiteLLMData]:
         return self._keeper.current()
@@ -216,10 +231,13 @@ class LiteLLMSource:
     def _cheap(self) -> tuple[bool, bool, dict, str]:
         """(alive, ready, readiness body, the liveliness error or "")."""
         live = self._request("GET", "/health/liveliness")
+        live_body = _body(live)
         live_error = "" if live.status_code == 200 else (
-            "/health/liveliness: " + parse.error_message(live.status_code, _body(live), self._secrets()))
+            "/health/liveliness: " + parse.error_message(live.status_code, live_body, self._secrets()))
         if live.status_code in (401, 403):  # refused to us, not dead: nothing about the proxy is known
             raise SourceError(live_error)
+        if live.status_code == 200 and live_body is None:  # garbage: whatever answers is not a LiteLLM to trust
+            raise SourceError("/health/liveliness: HTTP 200, answer is not JSON")
         ready = self._request("GET", "/health/readiness")
         body = _body(ready)
         if ready.status_code == 200 and isinstance(body, dict):
@@ -228,7 +246,8 @@ class LiteLLMSource:
                          if v is None or isinstance(v, (str, int, float, bool))}
         else:
             readiness = {"status": "unhealthy",
-                         "error": parse.error_message(ready.status_code, body, self._secrets())}
+                         "error": "HTTP 200, answer is not a JSON object" if ready.status_code == 200 else
+                         parse.error_message(ready.status_code, body, self._secrets())}
         is_ready = ready.status_code == 200 and readiness.get("status") == "healthy"
         return live.status_code == 200, is_ready, readiness, live_error
 
@@ -246,10 +265,11 @@ class LiteLLMSource:
         return {a: AliasHealth(a, TierHealth.UNKNOWN) for a in dict.fromkeys(inf.chain + inf.extra)}
 
     def _full_health(self, previous: LiteLLMData) -> _Health:
-        if not self._key:
-            return _kept(previous, NO_KEY)
+        info = self._model_info(previous)
+        if isinstance(info, _Health):
+            return info
+        mapping, aliases = info
         try:
-            mapping, aliases = self._model_info()
             configured = tuple(self._unknown_aliases())
             ordered = tuple(dict.fromkeys(configured + aliases))
             body = self._json("/health", auth=True, timeout=max(HEALTH_TIMEOUT, self._settings.litellm.timeout))
@@ -257,28 +277,37 @@ class LiteLLMSource:
         except SourceError as exc:
             return _kept(previous, one_line(str(exc)))
         except ValueError as exc:
-            return _kept(previous, f"unexpected answer: {exc}")
+            return _kept(previous, one_line(f"unexpected answer: {parse.scrub(str(exc), self._secrets())}"))
         return _Health(health, self._clock(), "", aliases)
 
     def _cached_health(self, cache: HealthCache, previous: LiteLLMData) -> _Health:
         """The saved verdicts when young enough, after checking the key with ``/model/info``."""
-        if not self._key:
-            return _kept(previous, NO_KEY)
-        try:
-            _, aliases = self._model_info()
-        except SourceError as exc:
-            return _kept(previous, one_line(str(exc)))
-        except ValueError as exc:
-            return _kept(previous, f"unexpected answer: {exc}")
+        info = self._model_info(previous)
+        if isinstance(info, _Health):
+            return info
+        _, aliases = info
         settings = self._settings.litellm
         saved = cache.load(settings.url, self._clock(), settings.health_interval)
         if saved is None:
             return _Health(previous.aliases, previous.health_checked_at, "", aliases)
         return _Health({**previous.aliases, **saved.aliases}, saved.checked_at, "", aliases)
 
-    def _model_info(self) -> tuple[dict[str, str], tuple[str, ...]]:
-        """({upstream model or deployment id -> alias}, aliases) from ``/model/info``; it calls no model."""
-        return parse.alias_map(self._json("/model/info", auth=True))
+    def _model_info(self, previous: LiteLLMData) -> tuple[dict[str, str], tuple[str, ...]] | _Health:
+        """({upstream model or deployment id -> alias}, aliases) from ``/model/info``, which calls no model;
+        or, when it cannot be had, the previous verdicts with why: a key that is missing or refused is a
+        ``health_error``; a key that could not be read, or an answer that failed otherwise, fails the read too."""
+        if self._key_error:
+            return _kept(previous, failure=self._key_error)
+        if not self._key:
+            return _kept(previous, NO_KEY)
+        try:
+            return parse.alias_map(self._json("/model/info", auth=True))
+        except SourceError as exc:
+            message = one_line(str(exc))
+        except ValueError as exc:
+            message = one_line(f"unexpected answer: {parse.scrub(str(exc), self._secrets())}")
+        # the verdicts could not be had either way; only a refused key leaves the proxy's answers trusted
+        return _kept(previous, message, failure="" if message.startswith(KEY_REJECTED) else message)
 
 
 def _body(resp: httpx.Response) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -187,8 +188,11 @@ def test_the_endpoint_repr_shows_no_secret(tmp_path):
 
 def test_an_exec_kubeconfig_loads_through_the_official_client(tmp_path, monkeypatch):
     monkeypatch.delenv(CLIENT_VARIABLE, raising=False)
+    credential = json.dumps({"apiVersion": "client.authentication.k8s.io/v1", "kind": "ExecCredential",
+                             "status": {"token": "t"}})
     path = one(tmp_path, {"server": "https://k:6443"},
-               {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "true"}})
+               {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": sys.executable,
+                         "args": ["-c", f"print({credential!r})"]}})
     assert not load_kube_api(KubeTarget(kubeconfig=str(path)), 5).direct
     token = one(tmp_path, *CASES["token and CA data"], name="token")
     assert load_kube_api(KubeTarget(kubeconfig=str(token)), 5).direct
