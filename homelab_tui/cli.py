@@ -15,9 +15,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Any, NoReturn, Sequence
 
 from homelab_tui import __version__
+from homelab_tui.config_checks import MAX_SECONDS
 from homelab_tui.errors import (DEBUG_VARIABLE, EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                                 ConfigError, HomelabError, crash_line)
 
@@ -28,26 +29,46 @@ EXIT_CODES_HELP = """\
 exit codes:
   0    success
   1    runtime failure (e.g. the simulated home-lab could not start)
-  2    bad command line (unknown flag or command, bad value)
-  3    bad configuration (config file, --kubeconfig file)
-  4    gpu-mode: refused, nothing changed (pre-flight failed, half-done switch, --read-only, not confirmed)
+  2    bad command line (unknown flag or command, bad value; demo-server: a --workdir that is not a
+       directory or holds files demo-server did not write)
+  3    bad configuration (config file, --kubeconfig file, LiteLLM key file)
+  4    gpu-mode: refused, nothing changed (pre-flight failed, half-done switch, another switch started
+       first, --read-only, not confirmed)
   5    gpu-mode: the switch failed or timed out after it began (the message says if it was rolled back)
+  6    gpu-mode status: conflicting state (more than one vLLM deployment up)
   130  interrupted
   check uses the Nagios codes instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
   (3 also for bad input, and when the result could not be written, e.g. a closed pipe)
 
-secrets: the LiteLLM key is read from $HOMELAB_TUI_LITELLM_KEY or from the file named by
-litellm.key_file in the config; it is never accepted as a command-line flag.
+secrets: the LiteLLM key is read from $HOMELAB_TUI_LITELLM_KEY, from the file named by
+litellm.key_file in the config (relative to the config file), or else from
+$XDG_CONFIG_HOME/homelab-tui/litellm.key if it exists; it is never accepted as a command-line flag.
 """
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports errors as one line and exit code 2 (3 = UNKNOWN for ``check``, as Nagios wants)."""
+    """argparse that reports errors as one line and exit code 2 (3 = UNKNOWN for ``check``, as Nagios wants).
+
+    No abbreviated flags: ``--kube`` for ``--kubeconfig`` would also hide the command from :func:`_command_of`.
+    """
 
     usage_exit = EXIT_USAGE
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(_Parser.usage_exit, f"homelab-tui: error: {message} (see homelab-tui --help)\n")
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+        #: command name -> its parser (the root parser's), to point a usage error at the command's --help
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(_Parser.usage_exit, f"homelab-tui: error: {message} (see {self.prog} --help)\n")
+
+    def parse_command_line(self, argv: Sequence[str]) -> argparse.Namespace:
+        """:meth:`parse_args`, but a flag the command does not know is reported with the command's --help."""
+        args, extra = self.parse_known_args(argv)
+        if extra:
+            self.commands.get(args.command, self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return args
 
 
 #: global flags that take a value (the value is never the command)
@@ -67,22 +88,27 @@ def _command_of(argv: Sequence[str]) -> str | None:
     return None
 
 
-def _seconds(text: str) -> float:
-    """argparse type for ``--wait``: a finite number of seconds, 0 or more."""
+def _number(text: str) -> float:
     try:
-        value = float(text)
+        return float(text)
     except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+        return math.nan
+
+
+def _seconds(text: str) -> float:
+    """argparse type for ``--wait``: a number of seconds from 0 to a day."""
+    value = _number(text)
+    if not 0 <= value <= MAX_SECONDS:  # nan and inf fail too
+        raise argparse.ArgumentTypeError(f"expected a number of seconds from 0 to {MAX_SECONDS:g}, got {text!r}")
     return value
 
 
 def _step(text: str) -> float:
-    """argparse type for ``demo-server --step``: a finite number of seconds above 0 (0 would spin a core)."""
-    value = _seconds(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    """argparse type for ``demo-server --step``: seconds above 0 (0 would spin a core), at most a day."""
+    value = _number(text)
+    if not 0 < value <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0 and at most {MAX_SECONDS:g}, "
+                                         f"got {text!r}")
     return value
 
 
@@ -123,7 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="multiply the home-lab's size (1-20; 10 = ~3,000 pods)")
     demo.add_argument("--step", type=_step, default=1.0, metavar="SECONDS",
                       help="seconds between simulated pod transitions (default 1)")
-    demo.add_argument("--workdir", metavar="DIR", help="where to write the kubeconfig and config (default: a temp dir)")
+    demo.add_argument("--workdir", metavar="DIR",
+                      help="where to write the kubeconfig, config.toml and litellm.key (default: a temp dir); "
+                           "refused if one of them is there and was not written by demo-server")
 
     check = sub.add_parser(
         "check", help="evaluate the Overview's rules headless and exit with a Nagios code",
@@ -136,11 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_global_flags(check, suppress=True)
     check.add_argument("--json", action="store_true", help="print one JSON document (shape in the README)")
-    check.add_argument("--only", metavar="AREAS",
-                       help="comma-separated areas: nodes,namespaces,certificates,storage,gpu,inference,conventions")
+    check.add_argument("--only", metavar="AREAS", action="append",
+                       help="comma-separated areas: nodes,namespaces,certificates,storage,gpu,inference,conventions "
+                            "(may be given more than once)")
     check.add_argument("--conventions", action="store_true", help="also check the home-lab's conventions")
     check.add_argument("--wait", type=_seconds, metavar="SECONDS",
-                       help="longest wait for the Kubernetes lists (default: kubernetes.timeout + 2)")
+                       help=f"longest wait for the Kubernetes lists, 0 to {MAX_SECONDS:g} "
+                            "(default: kubernetes.timeout + 2)")
     check.add_argument("--full-health", action="store_true",
                        help="also call LiteLLM's full /health (every model, the PAID tier too) and save the "
                             "result under $XDG_STATE_HOME/homelab-tui/ for the runs within litellm.health_interval")
@@ -149,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gpu = add_gpu_mode_parser(sub)
     _add_global_flags(gpu, suppress=True)
+    parser.commands = {"demo-server": demo, "check": check, "gpu-mode": gpu}
     return parser
 
 
@@ -168,7 +199,8 @@ def run() -> None:
     if one_shot:
         for stream in (sys.stdout, sys.stderr):
             try:
-                stream.flush()
+                if stream is not None:  # None: the program started with that descriptor closed
+                    stream.flush()
             except (OSError, ValueError):
                 pass
         os._exit(code)
@@ -180,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     is_check = _command_of(argv) == "check"
     _Parser.usage_exit = EXIT_CHECK_UNKNOWN if is_check else EXIT_USAGE
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_command_line(argv)
     try:
         if args.command == "demo-server":
             return _demo_server(args)
@@ -193,14 +225,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_gpu_mode(args, _load_settings(args))
         return _dashboard(args)
     except HomelabError as exc:
-        print(f"homelab-tui: {exc}", file=sys.stderr)
+        _say(f"homelab-tui: {exc}")
         return EXIT_CHECK_UNKNOWN if is_check else exc.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - a bug still ends in one line, never a traceback
         if os.environ.get(DEBUG_VARIABLE):
             raise
-        print(crash_line(exc), file=sys.stderr)
+        _say(crash_line(exc))
         return EXIT_CHECK_UNKNOWN if is_check else EXIT_FAILURE
 
 
@@ -245,9 +277,10 @@ def _check(args: argparse.Namespace) -> int:
     from homelab_tui.check import render_json, render_table, run_check
     from homelab_tui.model.overview import resolve_areas
     from homelab_tui.services import build_services, demo_services
+    from homelab_tui.sources.litellm_cache import HealthCache
 
     try:
-        areas = resolve_areas([args.only]) if args.only is not None else None
+        areas = resolve_areas(args.only) if args.only is not None else None
     except ValueError as exc:
         raise ConfigError(f"--only: {exc}") from None
     if areas == ():
@@ -259,11 +292,15 @@ def _check(args: argparse.Namespace) -> int:
         services = demo_services(settings, read_only=True, life=False)
     else:
         services = build_services(settings, kubeconfig=args.kubeconfig, context=args.context, read_only=True)
+    cache = HealthCache()
     try:
         report = run_check(services, areas=areas, conventions=args.conventions, wait=args.wait,
-                           full_health=args.full_health)
+                           full_health=args.full_health, health_cache=cache)
     finally:
         services.close()
+    if cache.save_error:
+        _say(f"homelab-tui: check: warning: the full /health result was not saved ({cache.save_error}); "
+             "the next runs cannot reuse it")
     return report.exit_code if _write_out(render_json(report) if args.json else render_table(report)) \
         else EXIT_CHECK_UNKNOWN
 
@@ -271,6 +308,9 @@ def _check(args: argparse.Namespace) -> int:
 def _write_out(text: str) -> bool:
     """Print ``text``; characters stdout's encoding lacks become '?'. False when stdout is closed or broken."""
     out = sys.stdout
+    if out is None:  # started with stdout closed (>&-)
+        _say("homelab-tui: cannot write the result: stdout is closed")
+        return False
     try:
         if hasattr(out, "reconfigure"):
             out.reconfigure(errors="replace")
@@ -291,10 +331,12 @@ def _write_out(text: str) -> bool:
 
 
 def _say(line: str) -> None:
-    """One line on stderr, if stderr is still there."""
+    """One line on stderr, if stderr is still there (never on stdout: ``print(file=None)`` would write there)."""
+    if sys.stderr is None:
+        return
     try:
-        print(line, file=sys.stderr)
-    except OSError:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
         pass
 
 
@@ -308,11 +350,11 @@ def _demo_server(args: argparse.Namespace) -> int:
     try:
         lab.start()
     except (RuntimeError, OSError) as exc:
-        print(f"homelab-tui: demo-server: {exc}", file=sys.stderr)
+        _say(f"homelab-tui: demo-server: {exc}")
         return EXIT_FAILURE
     try:
-        sys.stdout.write(json.dumps(lab.info()) + "\n")
-        sys.stdout.flush()
+        if not _write_out(json.dumps(lab.info())):
+            return EXIT_FAILURE
         while not stop.wait(0.5):
             pass
     finally:

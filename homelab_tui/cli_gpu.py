@@ -7,13 +7,17 @@ runs): pre-flight, old vLLM down and gone before the new one starts, wait until 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import threading
 import time
-from typing import Callable, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from homelab_tui.config import Settings
 from homelab_tui.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from homelab_tui.actions.base import Outcome
 
 EXIT_REFUSED = 4
 EXIT_SWITCH_FAILED = 5
@@ -22,7 +26,8 @@ EXIT_CONFLICT = 6
 GPU_MODE_EXIT_CODES = """\
 exit codes:
   0    done: the mode was printed, was already the one asked for, or the switch was verified
-  1    runtime failure before anything changed (API unreachable, unexpected API error)
+  1    runtime failure before anything changed (API unreachable, unexpected API error, the API refused
+       the first write: the switch record)
   2    bad command line (unknown mode name, unknown flag)
   3    bad configuration (config file, kubeconfig, unknown context)
   4    refused, nothing changed: pre-flight failed (GPU node not Ready, deployment missing, another pod holds
@@ -35,6 +40,8 @@ exit codes:
        mode resolves it (the others are scaled down and gone first, then the mode's own deployment is
        kept or scaled up)
   130  interrupted (Ctrl-C): the switch stops at a safe point and is left recorded as half-done
+a switch whose audit line could not be written prints "warning: audit log … not written: …" on stderr;
+the exit code stays the switch's own
 """
 
 Ask = Callable[[str], bool]
@@ -62,14 +69,15 @@ def add_gpu_mode_parser(subparsers: argparse._SubParsersAction) -> argparse.Argu
 def _prompt(question: str) -> bool:
     try:
         return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
-    except EOFError:
+    except (EOFError, OSError, RuntimeError):  # no answer (RuntimeError: stdin was closed at start): not confirmed
         return False
 
 
 def run_gpu_mode(args: argparse.Namespace, settings: Settings, *, ask: Ask | None = None,
                  out: TextIO | None = None, err: TextIO | None = None, poll: float = 0.5) -> int:
     """Run ``gpu-mode``; returns the exit code (see :data:`GPU_MODE_EXIT_CODES`)."""
-    out, err, ask = out or sys.stdout, err or sys.stderr, ask or _prompt
+    # a stream is None when the program started with it closed; print(file=None) would write to stdout
+    out, err, ask = out or sys.stdout or io.StringIO(), err or sys.stderr or io.StringIO(), ask or _prompt
     mode = getattr(args, "mode", "status") or "status"
     if mode != "status" and settings.gpu.mode(mode) is None:
         known = ", ".join(["status", *(m.name for m in settings.gpu.modes)])
@@ -99,6 +107,11 @@ class _GpuCli:
     def fail(self, message: str, code: int) -> int:
         print(f"homelab-tui: gpu-mode: {message}", file=self.err)
         return code
+
+    def warn_audit(self, outcome: Outcome) -> None:
+        """The change happened (or failed) but its audit line is missing: say so, once, on stderr."""
+        if outcome.audit_error:
+            print(f"homelab-tui: gpu-mode: warning: {outcome.audit_error}", file=self.err, flush=True)
 
     def say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
@@ -149,10 +162,14 @@ class _GpuCli:
                              "run `homelab-tui gpu-mode status`", EXIT_INTERRUPTED)
         if outcome.ok:
             self.say(outcome.message)
+            self.warn_audit(outcome)
             return EXIT_OK
         self.fail(outcome.message, EXIT_SWITCH_FAILED)
+        self.warn_audit(outcome)
         if outcome.status in ("refused", "conflict") and not outcome.follow_ups:
             return EXIT_SWITCH_FAILED if outcome.details.get("changed") else EXIT_REFUSED
+        if outcome.details.get("changed") is False and not outcome.follow_ups:
+            return EXIT_FAILURE  # the API refused the first write: nothing changed
         rollback = next((f for f in outcome.follow_ups if f.key == "rollback"), None)
         if rollback is None:
             return EXIT_SWITCH_FAILED
@@ -170,6 +187,8 @@ class _GpuCli:
             self.say(f"rolled back: {result.message}")
         else:
             self.fail("rollback failed: " + (result.message if result else "interrupted"), EXIT_SWITCH_FAILED)
+        if result is not None:
+            self.warn_audit(result)
         return EXIT_SWITCH_FAILED
 
     def _execute(self, action, ctx, plan):

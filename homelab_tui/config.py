@@ -3,25 +3,24 @@
 The config file is TOML, by default ``$XDG_CONFIG_HOME/homelab-tui/config.toml``.
 Every key is optional; an unknown key, a value of the wrong type or a value
 out of range is a :class:`~homelab_tui.errors.ConfigError` naming the file and
-the key (one line, exit code 3). Out of range: a timeout or polling interval
-that is not above 0, ``litellm.health_interval`` under 60 s, an empty
-``inference.chain``, an alias listed twice in ``chain`` and ``extra``, two GPU
-modes on one deployment.
+the key (one line, exit code 3); :mod:`homelab_tui.config_checks` lists the ranges.
 
 Secrets never come from the command line: the LiteLLM key is read from the
-environment variable ``HOMELAB_TUI_LITELLM_KEY`` or from ``litellm.key_file``.
+environment variable ``HOMELAB_TUI_LITELLM_KEY``, from ``litellm.key_file`` (a
+relative path is taken from the config file's directory), or, when neither is
+set, from ``$XDG_CONFIG_HOME/homelab-tui/litellm.key`` if that file exists.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from homelab_tui.config_checks import validate
 from homelab_tui.errors import ConfigError
 
 LITELLM_KEY_ENV = "HOMELAB_TUI_LITELLM_KEY"
@@ -85,7 +84,7 @@ class LiteLLMSettings:
     interval: float = 10.0
     #: seconds between full /health calls (they call every model, the paid one too)
     health_interval: float = 300.0
-    #: file holding the LiteLLM master key; the env var wins when both are set
+    #: file holding the LiteLLM master key; the env var wins when both are set; "" = the default key file
     key_file: str = ""
 
 
@@ -240,7 +239,7 @@ def settings_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") ->
         else:
             kwargs[key] = _check_type(where, value, str)
     settings = Settings(**kwargs)
-    _validate(settings)
+    validate(settings)
     return settings
 
 
@@ -259,6 +258,8 @@ def _gpu_from(value: Any, where: str) -> GpuSettings:
         spec = dict(spec) if isinstance(spec, Mapping) else spec
         if not isinstance(spec, dict):
             raise ConfigError(f"{where}.modes.{name}: expected a table")
+        if "name" in spec:
+            raise ConfigError(f"{where}.modes.{name}.name: unknown key (the table's name is the mode's name)")
         modes.append(_build(GpuMode, {"name": name, **spec}, f"{where}.modes.{name}"))
     return dataclasses.replace(base, modes=tuple(modes))
 
@@ -280,7 +281,10 @@ def _inference_from(value: Any, where: str) -> InferenceSettings:
             raise ConfigError(f"{where}.backends: expected a table of alias = {{ ... }}")
         for alias, spec in raw.items():
             if not isinstance(spec, Mapping):
-                raise ConfigError(f"{where}.backends.{alias}: expected a table {{ namespace = ..., deployment = ..., paid = ... }}")
+                raise ConfigError(f"{where}.backends.{alias}: expected a table "
+                                  "{ namespace = ..., deployment = ..., paid = ... }")
+            if "alias" in spec:
+                raise ConfigError(f"{where}.backends.{alias}.alias: unknown key (the table's name is the alias)")
         kwargs["backends"] = tuple(
             _build(Backend, {"alias": alias, **dict(spec)}, f"{where}.backends.{alias}")
             for alias, spec in raw.items()
@@ -288,70 +292,6 @@ def _inference_from(value: Any, where: str) -> InferenceSettings:
     if value:
         raise ConfigError(f"{where}.{next(iter(value))}: unknown key (known: backends, chain, extra)")
     return InferenceSettings(**kwargs)
-
-
-#: the shortest ``litellm.health_interval``: a full /health calls every model, the paid one too
-MIN_HEALTH_INTERVAL = 60.0
-
-
-def _validate(s: Settings) -> None:
-    t = s.thresholds
-    if t.cert_fail_days > t.cert_warn_days:
-        raise ConfigError(f"{s.source}: thresholds.cert_fail_days must not exceed cert_warn_days")
-    if t.pvc_warn_percent > t.pvc_fail_percent:
-        raise ConfigError(f"{s.source}: thresholds.pvc_warn_percent must not exceed pvc_fail_percent")
-    for name, url in (("prometheus.url", s.prometheus.url), ("litellm.url", s.litellm.url),
-                      ("ollama.url", s.ollama.url)):
-        if url and not url.startswith(("http://", "https://")):
-            raise ConfigError(f"{s.source}: {name} must start with http:// or https:// (got {url!r})")
-    _validate_seconds(s)
-    _validate_inference(s.source, s.inference)
-    _validate_gpu_modes(s.source, s.gpu)
-
-
-def _validate_seconds(s: Settings) -> None:
-    """Every timeout and polling interval is a finite number of seconds above 0 (0 would poll in a tight loop)."""
-    for name, value in (("kubernetes.timeout", s.kubernetes.timeout),
-                        ("kubernetes.watch_timeout", s.kubernetes.watch_timeout),
-                        ("kubernetes.max_backoff", s.kubernetes.max_backoff),
-                        ("prometheus.timeout", s.prometheus.timeout), ("prometheus.interval", s.prometheus.interval),
-                        ("litellm.timeout", s.litellm.timeout), ("litellm.interval", s.litellm.interval),
-                        ("litellm.health_interval", s.litellm.health_interval),
-                        ("ollama.timeout", s.ollama.timeout), ("gpu.switch_timeout", s.gpu.switch_timeout)):
-        if not (math.isfinite(value) and value > 0):
-            raise ConfigError(f"{s.source}: {name} must be positive (seconds), got {value:g}")
-    if s.litellm.health_interval < MIN_HEALTH_INTERVAL:
-        raise ConfigError(f"{s.source}: litellm.health_interval must be at least {MIN_HEALTH_INTERVAL:g} s "
-                          f"(a full /health calls every model, the paid one too), got {s.litellm.health_interval:g}")
-
-
-def _validate_inference(source: str, inference: InferenceSettings) -> None:
-    """A chain to probe, and every alias once: the Inference screen has one row per alias."""
-    if not inference.chain:
-        raise ConfigError(f"{source}: inference.chain must name at least one model alias")
-    seen: set[str] = set()
-    for key, aliases in (("chain", inference.chain), ("extra", inference.extra)):
-        for alias in aliases:
-            if not alias.strip():
-                raise ConfigError(f"{source}: inference.{key}: a model alias must not be empty")
-            if alias in seen:
-                where = "in the chain" if key == "extra" and alias in inference.chain else "twice"
-                raise ConfigError(f"{source}: inference.{key}: {alias!r} is listed {where}; list each alias once")
-            seen.add(alias)
-
-
-def _validate_gpu_modes(source: str, gpu: GpuSettings) -> None:
-    """Each deployment belongs to one mode: two modes on one deployment would read as a conflict."""
-    owner: dict[str, str] = {}
-    for mode in gpu.modes:
-        if mode.replicas < 0:
-            raise ConfigError(f"{source}: gpu.modes.{mode.name}.replicas must not be negative")
-        if not mode.deployment:
-            continue
-        if mode.deployment in owner:
-            raise ConfigError(f"{source}: gpu.modes.{mode.name} and gpu.modes.{owner[mode.deployment]} both use "
-                              f"deployment {mode.deployment!r}; each mode needs its own")
-        owner[mode.deployment] = mode.name
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, *, explicit: bool = False) -> Settings:
@@ -375,20 +315,52 @@ def load_settings(path: str | os.PathLike[str] | None = None, *, explicit: bool 
         raise ConfigError(f"config file {p}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {p}: invalid TOML: {exc}") from None
-    return settings_from_mapping(data, source=str(p))
+    settings = settings_from_mapping(data, source=str(p))
+    key_file = Path(settings.litellm.key_file).expanduser()
+    if settings.litellm.key_file and not key_file.is_absolute():  # cron runs elsewhere: relative to the file
+        resolved = os.path.join(os.path.dirname(os.path.abspath(p)), key_file)
+        litellm = dataclasses.replace(settings.litellm, key_file=resolved)
+        settings = dataclasses.replace(settings, litellm=litellm)
+    return settings
+
+
+def default_key_path(environ: Mapping[str, str]) -> Path:
+    """The key file read when neither the environment nor ``litellm.key_file`` gives the key."""
+    return Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "homelab-tui" / "litellm.key"
 
 
 def read_litellm_key(settings: Settings, environ: Mapping[str, str] | None = None) -> str | None:
-    """The LiteLLM key from the environment or the key file; never from argv."""
+    """The LiteLLM key from the environment, the key file or the default key file; never from argv.
+
+    None when no key is configured. A key file that cannot be read, is not UTF-8, is empty, or holds more
+    than one line or anything but printable ASCII is a :class:`ConfigError` naming the file (never the key).
+    """
     env = os.environ if environ is None else environ
     key = env.get(LITELLM_KEY_ENV, "").strip()
     if key:
-        return key
+        return _checked_key(key, LITELLM_KEY_ENV)
     if settings.litellm.key_file:
         p = Path(settings.litellm.key_file).expanduser()
-        try:
-            key = p.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"litellm.key_file {p}: cannot read: {exc.strerror or exc}") from None
-        return key or None
-    return None
+    else:
+        p = default_key_path(env)
+        if not p.is_file():
+            return None
+    where = f"litellm.key_file {p}"
+    try:
+        key = p.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: not UTF-8 text") from None
+    if not key:
+        raise ConfigError(f"{where}: the file is empty (it must hold the key)")
+    return _checked_key(key, where)
+
+
+def _checked_key(key: str, where: str) -> str:
+    """A key goes into an HTTP header: one line of printable ASCII. The message never shows the key."""
+    if "\n" in key or "\r" in key:
+        raise ConfigError(f"{where}: the key must be one line (found more than one)")
+    if not (key.isascii() and key.isprintable()):
+        raise ConfigError(f"{where}: the key must be printable ASCII (found a control or non-ASCII character)")
+    return key

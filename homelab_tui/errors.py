@@ -4,8 +4,9 @@ Exit codes (documented in the README and in ``homelab-tui --help``):
 
 * 0  success
 * 1  runtime failure of a subcommand (e.g. the demo servers could not start)
-* 2  bad command line (unknown flag, bad value) — argparse's own convention
-* 3  bad configuration: config file unreadable/invalid, kubeconfig invalid, unknown context
+* 2  bad command line (unknown flag, bad value) — argparse's own convention, and :class:`UsageError`
+* 3  bad configuration: config file unreadable/invalid, kubeconfig invalid, unknown context, LiteLLM key file
+* 4, 5, 6  ``gpu-mode`` only (:mod:`homelab_tui.cli_gpu`)
 * 130 interrupted (Ctrl-C)
 """
 
@@ -22,6 +23,12 @@ class HomelabError(Exception):
     """An error with a one-line message meant for the user."""
 
     exit_code = EXIT_FAILURE
+
+
+class UsageError(HomelabError):
+    """A command-line value that cannot be used (found out after parsing, e.g. a demo-server --workdir)."""
+
+    exit_code = EXIT_USAGE
 
 
 class ConfigError(HomelabError):

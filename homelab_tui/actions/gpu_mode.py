@@ -22,7 +22,8 @@ from typing import Any, Mapping
 
 from homelab_tui.actions.base import (Action, ActionContext, ActionError, ConflictError, FollowUp, Input, Outcome,
                                       Plan, Progress, RefusedError, Target, VerifyError)
-from homelab_tui.actions.gpu_record import SwitchRaceError, check_owned, claim, describe_other, guarded_scale, release
+from homelab_tui.actions.gpu_record import (SwitchRaceError, check_owned, claim, describe_other, guarded_scale,
+                                            record_on, release)
 from homelab_tui.actions.gpu_state import (PendingSwitch, SwitchSteps, pending_from_annotations, preflight_problems,
                                            switch_steps)
 from homelab_tui.actions.kube_ops import (list_items, object_path, pod_is_ready, pod_state_text, selector_of,
@@ -134,6 +135,13 @@ def status_lines(reading: GpuReading, settings: Settings) -> list[str]:
     return lines
 
 
+def _nothing_changed(message: str) -> ActionError:
+    """A failure before the first change: ``gpu-mode`` exits 1 for it, not 5."""
+    error = ActionError(message)
+    error.details = {"changed": False}
+    return error
+
+
 def _stamp(now: float) -> str:
     return dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -152,7 +160,10 @@ class GpuModeAction(Action):
         mode, wait = params.get("mode"), bool(params.get("wait", True))
         if not isinstance(mode, str) or gpu.mode(mode) is None:
             raise ActionError(f"unknown GPU mode {mode!r} (known: {', '.join(m.name for m in gpu.modes)})")
-        reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+        try:
+            reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+        except KubeError as exc:
+            raise ActionError(f"{self.label} on {gpu.node}: {exc}") from None
         pending = reading.pending
         if pending is not None and mode not in (pending.to_mode, pending.from_mode):
             raise RefusedError(f"{pending.describe()}: finish it (gpu-mode {pending.to_mode}) or roll it back "
@@ -194,7 +205,10 @@ class GpuModeAction(Action):
     def _execute(self, ctx: ActionContext, plan: Plan, progress: Progress, cancel: threading.Event) -> Outcome:
         gpu, steps = ctx.settings.gpu, plan.state["steps"]
         expected: PendingSwitch | None = plan.state.get("pending")
-        reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+        try:
+            reading = read_gpu(ctx.api, ctx.settings, ctx.clock())
+        except KubeError as exc:
+            raise _nothing_changed(f"{self.label} on {gpu.node}: {exc}; nothing changed") from None
         if reading.pending != expected:
             raise SwitchRaceError(f"{describe_other(reading.pending)} since the plan; nothing changed — look again",
                                   changed=False)
@@ -207,7 +221,10 @@ class GpuModeAction(Action):
             raise RefusedError("pre-flight failed: " + "; ".join(problems))
         record = self._record(ctx, steps, expected)
         names = [name for name in gpu.gpu_deployments if name in reading.deployments]
-        claim(ctx.api, gpu, names, expected, record)
+        try:
+            claim(ctx.api, gpu, names, expected, record)
+        except KubeError as exc:
+            raise self._claim_failed(ctx, steps, record, exc) from None
         progress(f"recorded the switch {record.from_mode or '?'} → {record.to_mode} on the deployments")
         try:
             self._switch(ctx, steps, record, bool(plan.details.get("wait", True)), progress, cancel)
@@ -222,6 +239,21 @@ class GpuModeAction(Action):
             raise kind(f"switch {steps.from_mode or '?'} → {steps.to_mode} failed: {exc}; now {state}; "
                        "recorded as half-done") from None
         return Outcome(True, "ok", f"GPU mode is {steps.to_mode} ({self._state_text(ctx)})")
+
+    def _claim_failed(self, ctx: ActionContext, steps: SwitchSteps, record: PendingSwitch,
+                      error: KubeError) -> ActionError:
+        """The API refused to write the switch record: nothing changed, unless part of the record was written."""
+        switch = f"switch {steps.from_mode or '?'} → {steps.to_mode}"
+        try:
+            deployments = read_gpu(ctx.api, ctx.settings, ctx.clock(), every_pod=False).deployments.values()
+            written = any(record_on(d) == record for d in deployments)
+        except KubeError:
+            written = True  # cannot tell: say what may be left
+        if written:
+            return ActionError(f"{switch} failed while recording it on the deployments: {error}; nothing was "
+                               "scaled; recorded as half-done")
+        return _nothing_changed(f"{switch} on {ctx.settings.gpu.node}: the API refused the switch record: {error}; "
+                                "nothing changed")
 
     def _record(self, ctx: ActionContext, steps: SwitchSteps, pending: PendingSwitch | None) -> PendingSwitch:
         target = {steps.up[0]: steps.up[2]} if steps.up else {}

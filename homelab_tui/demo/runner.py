@@ -4,8 +4,9 @@ The Kubernetes API speaks TLS with a throw-away CA (kubectl sends a bearer token
 Prometheus and LiteLLM speak plain http, as in-cluster URLs do.
 
 Used by ``homelab-tui --demo`` (in-process), ``homelab-tui demo-server`` and the tests.
-It writes a kubeconfig and a dashboard config file into its work directory, so a
-stock kubectl, curl or the dashboard itself can talk to it like to the real home-lab.
+It writes a kubeconfig, a dashboard config file and a LiteLLM key file into its work directory, so a
+stock kubectl, curl or the dashboard itself can talk to it like to the real home-lab. A work directory
+given to it may hold only files it wrote itself (:data:`MARK`, or a demo key): it never replaces another.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -26,11 +28,16 @@ from aiohttp import web
 
 from homelab_tui.demo.control import create_control_app
 from homelab_tui.demo.faults import Faults
+from homelab_tui.errors import UsageError
 
 T = TypeVar("T")
 
 HOST = "127.0.0.1"
 SERVERS = ("kubernetes", "prometheus", "litellm", "ollama")
+#: the first line of the kubeconfig and the config file demo-server writes: only such files are replaced
+MARK = "# written by homelab-tui demo-server"
+#: the whole of a key file demo-server wrote (it cannot carry a comment: the file is the key)
+DEMO_KEY = re.compile(r"sk-demo-[0-9a-f]{32}\n?")
 
 
 class DemoLab:
@@ -118,6 +125,8 @@ class DemoLab:
         self.stop()
 
     def start(self, timeout: float = 30.0) -> "DemoLab":
+        if not self._own_workdir:
+            self._check_workdir()
         self._thread = threading.Thread(target=self._thread_main, name="demo-lab", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout):
@@ -233,23 +242,55 @@ class DemoLab:
 
     # ------------------------------------------------------------------ files
 
+    def _check_workdir(self) -> None:
+        """Before anything starts: the work directory is a directory and holds none of the user's files."""
+        where = f"demo-server: --workdir {self.workdir}"
+        if self.workdir.exists() and not self.workdir.is_dir():
+            raise UsageError(f"{where}: not a directory")
+        try:
+            self.workdir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RuntimeError(f"--workdir {self.workdir}: cannot create the directory: "
+                               f"{exc.strerror or type(exc).__name__}") from None
+        theirs = [p.name for p in (self.kubeconfig_path, self.config_path, self.key_file)
+                  if os.path.lexists(p) and not _written_here(p)]
+        if theirs:
+            raise UsageError(f"{where}: {', '.join(theirs)} already there and not written by demo-server; "
+                             "nothing was changed (give an empty or new directory)")
+
     def _write_files(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         _write_private(self.key_file, self.litellm_key + "\n")
         _write_private(self.kubeconfig_path, KUBECONFIG_TEMPLATE.format(
-            server=self.kube_url, token=self.token, ca=self.tls.certificate_authority_data))
+            mark=MARK, server=self.kube_url, token=self.token, ca=self.tls.certificate_authority_data))
         self.config_path.write_text(CONFIG_TEMPLATE.format(
-            prometheus=self.prometheus_url, litellm=self.litellm_url, key_file=self.key_file, ollama=self.ollama_url),
-            encoding="utf-8")
+            mark=MARK, prometheus=self.prometheus_url, litellm=self.litellm_url, key_file=self.key_file,
+            ollama=self.ollama_url), encoding="utf-8")
+
+
+def _written_here(path: Path) -> bool:
+    """Whether ``path`` is a regular file demo-server wrote (a link, or an unreadable file, is not)."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(MARK) + 64)
+    except OSError:
+        return False
+    text = head.decode("utf-8", "replace")
+    return text.startswith(MARK + "\n") or (path.name == "litellm.key" and DEMO_KEY.fullmatch(text) is not None)
 
 
 def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Write ``text`` readable by the owner only, also when replacing an older file (O_TRUNC keeps its mode)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        os.fchmod(fh.fileno(), 0o600)
         fh.write(text)
 
 
 KUBECONFIG_TEMPLATE = """\
+{mark}
 apiVersion: v1
 kind: Config
 clusters:
@@ -270,7 +311,8 @@ users:
 """
 
 CONFIG_TEMPLATE = """\
-# homelab-tui config for the simulated home-lab (written by homelab-tui demo-server)
+{mark}
+# homelab-tui config for the simulated home-lab
 [prometheus]
 url = "{prometheus}"
 

@@ -50,6 +50,8 @@ class HealthCache:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
+        #: why the last :meth:`save` wrote nothing (for ``check --full-health`` to say so); None after a save
+        self.save_error: str | None = None
 
     def load(self, url: str, now: float, max_age: float) -> CachedHealth | None:
         """The saved result for ``url`` when it is at most ``max_age`` seconds old, else None."""
@@ -81,5 +83,7 @@ class HealthCache:
             except BaseException:
                 os.unlink(tmp)
                 raise
-        except OSError:
-            pass  # a read-only state directory costs the next run its cache, nothing else
+        except OSError as exc:  # a read-only state directory costs the next runs the cache, nothing else
+            self.save_error = f"{self.path}: {exc.strerror or type(exc).__name__}"
+        else:
+            self.save_error = None
