@@ -235,7 +235,9 @@ def settings_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") ->
         elif key == "namespaces":
             if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
                 raise ConfigError(f"{where}: expected a table of namespace = \"purpose\"")
-            kwargs[key] = dict(value)
+            # the home-lab's table plus the operator's own namespaces; "" takes one out
+            merged = {**HOMELAB_NAMESPACES, **value}
+            kwargs[key] = {ns: purpose for ns, purpose in merged.items() if purpose}
         else:
             kwargs[key] = _check_type(where, value, str)
     settings = Settings(**kwargs)

@@ -108,3 +108,9 @@ def test_litellm_key_from_env_or_file_never_elsewhere(tmp_path):
     with pytest.raises(ConfigError) as info:
         read_litellm_key(missing, {})
     assert "cannot read" in str(info.value)
+
+
+def test_namespaces_add_to_the_home_labs_table():
+    s = settings_from_mapping({"namespaces": {"gpu-operator": "NVIDIA GPU Operator", "dev": ""}})
+    assert s.namespaces["gpu-operator"] == "NVIDIA GPU Operator" and s.namespaces["apps"] == "Applications"
+    assert "dev" not in s.namespaces  # an empty purpose takes a namespace out
