@@ -114,3 +114,17 @@ def test_namespaces_add_to_the_home_labs_table():
     s = settings_from_mapping({"namespaces": {"gpu-operator": "NVIDIA GPU Operator", "dev": ""}})
     assert s.namespaces["gpu-operator"] == "NVIDIA GPU Operator" and s.namespaces["apps"] == "Applications"
     assert "dev" not in s.namespaces  # an empty purpose takes a namespace out
+
+
+def test_the_readmes_configuration_example_loads_and_keeps_the_defaults():
+    import tomllib
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    s = settings_from_mapping(tomllib.loads(block), "README.md")
+    defaults = Settings()
+    assert (s.prometheus, s.kubernetes, s.thresholds, s.gpu) == (defaults.prometheus, defaults.kubernetes,
+                                                                 defaults.thresholds, defaults.gpu)
+    assert s.inference == defaults.inference and s.domain == defaults.domain
+    assert set(s.namespaces) == set(defaults.namespaces) | {"gpu-operator"}
