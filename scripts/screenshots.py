@@ -50,10 +50,10 @@ async def docs_detail(pilot: Pilot[object]) -> None:
 
 
 async def certificate_detail(pilot: Pilot[object]) -> None:
-    """Ingress & certificates → Enter on the most urgent host: its Certificate's conditions and events."""
+    """Ingress & TLS → Enter on the most urgent certificate: its Certificate's conditions and events."""
     await pilot.app.switch_mode("ingress")
     await settle(pilot)
-    await pilot.press("enter")
+    await pilot.press("down", "enter")  # row 2, openclaw: row 1 is the plain-HTTP Ingress, which has no Certificate
     await settle(pilot)
 
 

@@ -115,5 +115,5 @@ class SecretPatchAction(Action):
                                     Target(kind, target.namespace, name), key="restart")
                            for kind, name in plan.state.get("users", ()))
         kept = len(planned) - (1 if key in planned else 0)
-        return Outcome(True, "ok", f"{target}: {key} set to {value.fingerprint}, verified; {kept} other keys unchanged",
+        return Outcome(True, "ok", f"{target}: {key} set to {value.fingerprint}, verified; {kept} other key{'s' if kept != 1 else ''} unchanged",
                        details={"verified": True}, follow_ups=follow_ups)

@@ -94,7 +94,11 @@ def add_routes(app: web.Application, count) -> None:
     async def openapi(request: web.Request) -> web.Response:
         count("GET openapi")
         doc = kube_openapi.gv_document(request.match_info["tail"])
-        return web.json_response(doc) if doc else _not_found(request.path)  # v2 and unknown groups: 404
+        return web.json_response(doc) if doc else _not_found(request.path)
+
+    async def openapi_missing(request: web.Request) -> web.Response:
+        count("GET openapi")
+        return _not_found(request.path)  # /openapi/v2: kubectl uses it only where v3 is missing
 
     app.router.add_get("/version", version)
     app.router.add_get("/api", api)
@@ -104,12 +108,7 @@ def add_routes(app: web.Application, count) -> None:
     app.router.add_get("/apis/{group}/{version}", group_version)
     app.router.add_get("/openapi/v3", openapi_root)
     app.router.add_get("/openapi/v3/{tail:.*}", openapi)
-    app.router.add_get("/openapi/{tail:.*}", lambda request: _openapi_missing(request, count))
-
-
-async def _openapi_missing(request: web.Request, count) -> web.Response:
-    count("GET openapi")
-    return _not_found(request.path)  # /openapi/v2: kubectl uses it only where v3 is missing
+    app.router.add_get("/openapi/{tail:.*}", openapi_missing)
 
 
 def _not_found(path: str) -> web.Response:

@@ -1,4 +1,4 @@
-"""Ingress & certificates: one row per exposed host, and a Certificate's detail.
+"""Ingress & TLS: one row per exposed host, and a Certificate's detail.
 
 Expiry is read from ``status.notAfter`` (never inferred from Ready, which can
 lag). Certificates are joined to a host through the route's TLS secret
@@ -119,7 +119,7 @@ def cert_verdict(cert: Any, now: float, t: Thresholds) -> tuple[State, str]:
         return State.FAIL, f"expires in {days:.1f} d"
     if days < t.cert_warn_days:
         return State.WARN, f"expires in {days:.1f} d"
-    return State.OK, f"valid for {days:.0f} d"
+    return State.OK, f"valid for {int(days)} d"
 
 
 def _matches(host: str, dns_name: str) -> bool:

@@ -54,11 +54,6 @@ def check_labels(cluster: ClusterState, settings: Settings) -> Iterator[Violatio
             managed_by = as_str(labels.get("app.kubernetes.io/managed-by"))
             if managed_by and managed_by.lower() not in MANAGERS:
                 problems.append(f"managed-by is {managed_by!r}, not helm or kubectl")
-            app, component = (as_str(labels.get(f"app.kubernetes.io/{k}")) for k in ("name", "component"))
-            instance = as_str(labels.get("app.kubernetes.io/instance"))
-            if managed_by.lower() == "kubectl" and app and component and instance and \
-                    instance != f"{app}-{component}":  # Helm sets instance to the release name
-                problems.append(f"instance is {instance!r}, not {app}-{component}")
             if problems:
                 yield violation("recommended-labels", kind, obj, "; ".join(problems))
 

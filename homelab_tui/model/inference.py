@@ -14,7 +14,10 @@ Two ways LiteLLM cannot be read make the verdict UNKNOWN, naming the error:
 * the key was rejected (``health_error`` starts with :data:`KEY_REJECTED`): LiteLLM's own verdict
   cannot be had, so the tiers are judged by their deployments only;
 * the last read of the proxy failed (``llm_error`` while the data is not a "not alive" answer): every app
-  goes through the proxy, so no tier is known to answer, whatever older data said.
+  goes through the proxy, so no tier is known to answer, whatever older data said. Each tier row is then
+  UNKNOWN (judged by its deployment, LiteLLM's older verdict shown as stale), with one finding for them all.
+
+A proxy that is alive but reports itself not ready (``/health/readiness``) is a WARN naming its reason.
 """
 
 from __future__ import annotations
@@ -81,6 +84,13 @@ class InferenceStatus:
     unreadable: str = ""
 
 
+def not_ready(llm: LiteLLMData | None) -> str:
+    """Why a live proxy says it is not ready (``/health/readiness``), "" when it is ready or not alive."""
+    if llm is None or not llm.alive or llm.ready:
+        return ""
+    return str(llm.readiness.get("error") or llm.readiness.get("status") or "no reason given")
+
+
 def _counts(cluster: ClusterState | None, backend: Backend) -> tuple[int | None, int | None]:
     if cluster is None or not backend.deployment:
         return None, None
@@ -104,6 +114,7 @@ def build_inference(cluster: ClusterState | None, llm: LiteLLMData | None, setti
     chain = settings.inference.chain
     aliases = list(chain) + [a for a in settings.inference.extra if a not in chain]
     fresh, age = _fresh(llm, settings, now)
+    fresh = fresh and not unreadable  # a verdict LiteLLM cannot confirm now is stale
     partial: list[dict] = []
     for alias in aliases:
         backend = settings.inference.backend(alias)
@@ -127,11 +138,15 @@ def build_inference(cluster: ClusterState | None, llm: LiteLLMData | None, setti
     certain = answer is not None
     if answer is None and not unreadable:
         answer = next((p for p in chain_rows if p["healthy"] is None), None)
-    rows = tuple(_row(p, chain, answer, fresh, age) for p in partial)
-    findings = [Finding(r.state, r.alias, r.reason) for r in rows if r.state != State.OK]
+    rows = tuple(_row(p, chain, answer, fresh, age, unreadable) for p in partial)
+    # rows UNKNOWN only because LiteLLM is unreadable are covered by the one "none known to answer" finding
+    findings = [Finding(r.state, r.alias, r.reason) for r in rows
+                if r.state != State.OK and not (unreadable and r.state is State.UNKNOWN)]
     paid = answer is not None and answer["backend"].paid
     if llm is not None and not llm.alive:
         findings.append(Finding(State.FAIL, "LiteLLM", "proxy not alive (/health/liveliness)"))
+    elif not unreadable and not_ready(llm):
+        findings.append(Finding(State.WARN, "LiteLLM", f"proxy not ready (/health/readiness): {not_ready(llm)}"))
     if llm is not None and llm.health_error.startswith(KEY_REJECTED):
         findings.append(Finding(State.UNKNOWN, "LiteLLM", llm.health_error))
     if unreadable:
@@ -151,7 +166,8 @@ def build_inference(cluster: ClusterState | None, llm: LiteLLMData | None, setti
                            unreadable=unreadable)
 
 
-def _row(p: dict, chain: tuple[str, ...], answer: dict | None, fresh: bool, age: float | None) -> TierRow:
+def _row(p: dict, chain: tuple[str, ...], answer: dict | None, fresh: bool, age: float | None,
+         unreadable: str) -> TierRow:
     backend: Backend = p["backend"]
     alias = p["alias"]
     scaled_down = p["desired"] == 0
@@ -165,6 +181,8 @@ def _row(p: dict, chain: tuple[str, ...], answer: dict | None, fresh: bool, age:
             state, reason = State.WARN, "unhealthy" + (f": {p['error']}" if p["error"] else "")
     elif p["healthy"] is None:
         reason = "unknown"
+    if unreadable and state is State.OK:
+        state, reason = State.UNKNOWN, "LiteLLM unreadable" + (f"; {reason}" if reason != "healthy" else "")
     return TierRow(
         alias=alias, in_chain=alias in chain, position=chain.index(alias) + 1 if alias in chain else None,
         paid=backend.paid,

@@ -130,7 +130,7 @@ def _certificates(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMD
                   now: float) -> _Verdict:
     rows = cert_rows(c, s, now)
     days = [r.days_left for r in rows if r.days_left is not None]
-    ok = f"{len(rows)} hosts" + (f", next expiry in {min(days):.0f} d" if days else "")
+    ok = f"{len(rows)} hosts" + (f", next expiry in {int(min(days))} d" if days else "")
     verdict = _from_findings(cert_findings(rows), ok)
     if "certificates" in c.absent and verdict.state is State.OK:
         return _Verdict(State.UNKNOWN, "cert-manager is not installed (no Certificate resource)", verdict.findings)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from textual import events
+
 if TYPE_CHECKING:
     from textual.app import App
 
@@ -32,6 +34,24 @@ class ActionKeys:
         if action == ACT and cast("HomelabApp", self.app).services.read_only:
             return None
         return cast(Any, super()).check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        """In read-only mode an action key is shown off and does nothing: say so, rather than nothing at all.
+
+        A screen's ``on_key`` runs before the App looks the key up in the (non-priority) bindings."""
+        app = cast("HomelabApp", self.app)
+        if not app.services.read_only:
+            return
+        screen = cast(Any, self)
+        for binding in screen._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action.startswith(f"{ACT}(") and binding.id:
+                from homelab_tui.actions import registry
+
+                label = registry.get(binding.id.removeprefix("action.")).label
+                app.notify(f"read-only mode: {label} is off (started with --read-only)", title=label,
+                           severity="warning")
+                event.stop()
+                return
 
     def action_act(self, action_id: str) -> None:
         from homelab_tui.actions import registry

@@ -81,7 +81,7 @@ async def test_a_secret_typed_twice_shows_only_its_fingerprint() -> None:
         await settle(pilot)
         await pilot.press("K", "enter", *TYPED, "enter", *TYPED[:-1], "enter")
         await settle(pilot)
-        assert planner.calls == [] and "the two values differ" in screen_text(app)
+        assert planner.calls == [] and screen_text(app).count("the two values differ") == 1  # said once
         await pilot.press(TYPED[-1])
         await settle(pilot)
         fingerprint = SecretValue(TYPED).fingerprint

@@ -1,4 +1,4 @@
-"""Ingress & certificates: the demo's planted certificate and route problems, and the Certificate detail."""
+"""Ingress & TLS: the demo's planted certificate and route problems, and the Certificate detail."""
 
 from __future__ import annotations
 
@@ -38,7 +38,11 @@ async def test_rows_show_the_planted_certificate_problems_most_urgent_first() ->
         await settle(pilot)
         assert isinstance(app.screen, IngressScreen)
         keys = app.screen.query_one(DashboardTable).row_keys
-        assert keys[0].startswith("openclaw.home.jetzinger.com|apps/openclaw-tls")
+        # the two failing hosts first: the plain-HTTP Ingress, then the certificate that is not Ready
+        assert keys[0].startswith("dev.home.jetzinger.com|")
+        assert keys[1].startswith("openclaw.home.jetzinger.com|apps/openclaw-tls")
+        app.screen.query_one(DashboardTable).select_key(keys[1])
+        await settle(pilot)
         text = screen_text(app)
         lines = text.splitlines()
         openclaw = next(line for line in lines if "openclaw.home" in line and "fail" in line)
@@ -65,10 +69,12 @@ async def test_route_findings_are_listed() -> None:
 
 
 async def open_certificate_detail(pilot) -> None:
-    """Ingress & TLS (key 3), then Enter on the most urgent row: the certificate detail."""
+    """Ingress & TLS (key 3), then Enter on the failed certificate (openclaw's): the certificate detail."""
     await settle(pilot)
     await pilot.press("3")
     await settle(pilot)
+    table = pilot.app.screen.query_one(DashboardTable)
+    table.select_key(next(k for k in table.row_keys if k.startswith("openclaw.home")))
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(pilot.app.screen, CertificateDetailScreen)
@@ -124,7 +130,7 @@ async def test_a_valid_certificate_shows_its_dates() -> None:
         await settle(pilot)
         text = screen_text(app) + detail_text(app)
         assert "Certificate monitoring/grafana-tls" in text
-        assert "Not after" in text and f"UTC (in {int(expiring_row().days_left or 0)} d)" in text
+        assert "Not after" in text and f"UTC (in {expiring_row().days_left or 0:.1f} d)" in text
         assert "keys: ca.crt, tls.crt, tls.key" in text or "keys: tls.crt, tls.key" in text
         assert "No recent events." in text
         revision = demo_state().cluster.data.get("certificates")  # the request is named after the revision
@@ -209,11 +215,7 @@ async def test_events_that_cannot_be_read_say_why() -> None:
     services.kube = _BrokenEvents(demo_state().cluster)
     app = app_for(services=services)
     async with app.run_test(size=(160, 50)) as pilot:
-        await settle(pilot)
-        await pilot.press("3")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_certificate_detail(pilot)
         text = screen_text(app)
         assert "Events could not be read: events: 403 Forbidden" in text
         assert "Conditions" in text
@@ -233,7 +235,9 @@ async def test_cluster_errors_are_shown_with_the_last_good_rows() -> None:
 
 
 def test_time_texts() -> None:
-    assert day_text(-2.4) == "expired 2 d ago" and day_text(2.46) == "2.5 d" and day_text(20.4) == "20 d"
+    assert day_text(-2.4, 14) == "expired 2 d ago" and day_text(2.46, 14) == "2.5 d" and day_text(20.6, 14) == "20 d"
+    # below the warn threshold one decimal, as the finding says it; at or above, whole days rounded down
+    assert day_text(13.96, 14) == "14.0 d" and day_text(14.9, 14) == "14 d" and day_text(13.6, 14) == "13.6 d"
     assert when_text(None, FIXED) == "—" and when_text(FIXED, FIXED) == "now"
     assert when_text(FIXED + 3 * 86400, FIXED) == "in 3 d" and when_text(FIXED - 90, FIXED) == "1 min ago"
     assert ago_text(0.2) == "just now" and ago_text(None) == "never"

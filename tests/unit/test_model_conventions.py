@@ -286,9 +286,7 @@ def test_the_model_cache_hostpath_is_allowed_to_gpu_workloads_only():
     assert _of("hostpath", [cpu])[0].message == "hostPath volume 'cache' at /var/lib/vllm/huggingface"
 
 
-def test_rule_1_checks_the_managed_by_and_instance_values():
+def test_rule_1_checks_the_managed_by_value():
     assert _of("recommended-labels", [deployment("n8n", labels=home_labels("n8n", "web", "Helm"))]) == []
     argo = deployment("n8n", labels=home_labels("n8n", "web", "argocd"))
     assert _of("recommended-labels", [argo])[0].message == "managed-by is 'argocd', not helm or kubectl"
-    wrong = deployment("n8n", labels={**home_labels("n8n", "web"), "app.kubernetes.io/instance": "n8n"})
-    assert _of("recommended-labels", [wrong])[0].message == "instance is 'n8n', not n8n-web"

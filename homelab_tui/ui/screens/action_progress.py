@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from homelab_tui.actions.base import FollowUp
 from homelab_tui.ui.action_types import RunState
+from homelab_tui.ui.widgets.modal_keys import HELP, modal_footer
 
 #: progress lines shown at once
 SHOWN_LINES = 12
@@ -68,6 +69,7 @@ class ActionProgressScreen(ModalScreen[FollowUp | None]):
         Binding("enter", "close", "Close", show=False, id="progress.enter"),
         *(Binding(str(i), f"follow_up({i})", f"Follow-up {i}", show=False, id=f"progress.follow_up_{i}")
           for i in range(1, MAX_OFFERS + 1)),
+        HELP,
     ]
 
     def __init__(self, run: RunState) -> None:
@@ -82,6 +84,7 @@ class ActionProgressScreen(ModalScreen[FollowUp | None]):
                 yield Static(id="progress-lines")
                 yield Static(id="progress-outcome")
             yield Static(id="progress-keys")
+        yield modal_footer()
 
     def on_mount(self) -> None:
         self._composed = True

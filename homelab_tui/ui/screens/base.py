@@ -37,6 +37,8 @@ class DashboardScreen(ActionKeys, Screen[None]):
     SCREEN_TITLE: ClassVar[str] = ""
     #: DashboardState fields this screen's data comes from; their freshness is shown at the bottom
     SOURCES: ClassVar[tuple[str, ...]] = ("cluster",)
+    #: the cluster resources (ClusterState keys) it reads: the footer names only their watch errors (None: all)
+    RESOURCES: ClassVar[frozenset[str] | None] = None
     #: set when the state changed while the screen was not shown (drawn on resume)
     _stale: bool = False
     #: the main table has the focus first (not a hidden filter input)
@@ -53,7 +55,7 @@ class DashboardScreen(ActionKeys, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield from self.compose_body()
-        yield SourceStatus(self.SOURCES, id="source-status")
+        yield SourceStatus(self.SOURCES, resources=self.RESOURCES, id="source-status")
         yield Footer()
 
     def on_resize(self, event: events.Resize) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping, cast
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -34,17 +35,22 @@ from homelab_tui.ui.action_keys import ActionKeys
 from homelab_tui.ui.actions_runner import act_binding
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import badge, state_style
-from homelab_tui.ui.widgets.timefmt import ago_text, stamp
+from homelab_tui.ui.widgets.by_width import ByWidth
+from homelab_tui.ui.widgets.modal_keys import HELP, modal_footer
+from homelab_tui.ui.widgets.timefmt import ago_text, expiry_stamp, stamp
 
 if TYPE_CHECKING:
     from homelab_tui.ui.app import HomelabApp
 
 #: events shown (the newest)
 MAX_EVENTS = 12
+#: cells below which an event, or an issuance object, is two lines instead of a table row: its message and
+#: details hold hostnames and ACME errors, which a narrower table column would cut mid-word
+WIDE = 130
 ISSUANCE_TITLE = "Issuance (the newest CertificateRequest → Order → Challenges)"
 
 
-def _facts(d: CertificateDetail, now: float) -> Table:
+def _facts(d: CertificateDetail, now: float, warn_days: float) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
@@ -61,7 +67,7 @@ def _facts(d: CertificateDetail, now: float) -> Table:
         ("Issuer", d.issuer or "—"),
         ("Secret", secret),
         ("Not before", stamp(d.not_before, now)),
-        ("Not after", stamp(d.not_after, now)),
+        ("Not after", expiry_stamp(d.not_after, now, warn_days)),
         ("Renewal", stamp(d.renewal_time, now)),
         ("Revision", "—" if d.revision is None else str(d.revision)),
     ]
@@ -95,12 +101,14 @@ def event_time(event: Mapping[str, Any]) -> float | None:
 
 
 def events_table(events: list[dict[str, Any]], now: float) -> RenderableType:
-    """The newest events, oldest first, as ``kubectl describe`` lists them."""
+    """The newest events, oldest first, as ``kubectl describe`` lists them; below :data:`WIDE` cells each event
+    is two lines, its message on the second, so that the message (the ACME error) gets the width."""
     if not events:
         return Text("No recent events.", style="dim")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
     for label in ("Type", "Reason", "Age", "From", "Message"):
-        table.add_column(label, no_wrap=label != "Message", overflow="fold")
+        table.add_column(label, no_wrap=label != "Message", ratio=1 if label == "Message" else None)
+    stacked: list[RenderableType] = []
     for e in events[-MAX_EVENTS:]:
         kind = as_str(e.get("type")) or "Normal"
         t = event_time(e)
@@ -109,18 +117,23 @@ def events_table(events: list[dict[str, Any]], now: float) -> RenderableType:
         age = "—" if t is None else format_age(max(0.0, now - t))
         if isinstance(count, int) and count > 1:
             age += f" (x{count})"
-        table.add_row(Text(kind, style="yellow" if kind == "Warning" else ""), as_str(e.get("reason")), age,
-                      source or "—", one_line(as_str(e.get("message")), 1000))
-    return table
+        kind_text = Text(kind, style="yellow" if kind == "Warning" else "")
+        reason, message = as_str(e.get("reason")), one_line(as_str(e.get("message")), 1000)
+        table.add_row(kind_text, reason, age, source or "—", message)
+        stacked += [Text.assemble(kind_text, "  ", (reason, "bold"), "  ", age, "  ", (source or "—", "dim")),
+                    Padding(Text(message), (0, 0, 0, 2))]
+    return ByWidth(table, Group(*stacked), WIDE)
 
 
 def issuance_table(chain: Issuance, now: float) -> RenderableType:
-    """The newest request, its order and challenges, as ``cmctl status certificate`` walks them."""
+    """The newest request, its order and challenges, as ``cmctl status certificate`` walks them; below
+    :data:`WIDE` cells each object is two lines, its details on the second."""
     parts: list[RenderableType] = []
     if chain.steps:
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
         for label in ("Object", "Name", "State", "Age", "Details"):
-            table.add_column(label, no_wrap=label != "Details", overflow="fold")
+            table.add_column(label, no_wrap=label != "Details", ratio=1 if label == "Details" else None)
+        stacked: list[RenderableType] = []
         for i, step in enumerate(chain.steps):
             details = Text(step.facts)
             # an error passed up the chain is shown once, on the object it comes from
@@ -131,8 +144,11 @@ def issuance_table(chain: Issuance, now: float) -> RenderableType:
                 details.append(("\n" if step.facts else "") + message,
                                style=state_style(step.state) if step.state != State.OK else "dim")
             age = "—" if step.created is None else format_age(max(0.0, now - step.created))
-            table.add_row(step.kind, step.name, Text.assemble(badge(step.state), " ", step.status), age, details)
-        parts.append(table)
+            state = Text.assemble(badge(step.state), " ", step.status)
+            table.add_row(step.kind, step.name, state, age, details)
+            stacked += [Text.assemble((step.kind, "bold"), " ", step.name, "  ", state, "  ", age),
+                        Padding(details, (0, 0, 0, 2))]
+        parts.append(ByWidth(table, Group(*stacked), WIDE))
     notes = [chain.note] if chain.note else []
     if chain.older_requests:
         notes.append(f"{chain.older_requests} older CertificateRequest(s) not shown.")
@@ -151,6 +167,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
         Binding("e", "reload", "Reload", tooltip="Read the Certificate's issuance objects and events again",
                 id="certificate.events"),
         act_binding("R", "cert-renew", "Renew", "Renew this Certificate as cmctl renew does, then follow it"),
+        HELP,
     ]
 
     def action_request(self, action_id: str) -> ActionRequest | str:
@@ -176,8 +193,10 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
             yield Static(id="certificate-conditions", classes="section")
             yield Static(self._issuance, id="certificate-issuance", classes="section")
             yield Static(self._events, id="certificate-events", classes="section")
+        yield modal_footer()
 
     def on_mount(self) -> None:
+        self.sub_title = f"Certificate {self.namespace}/{self.cert_name}"  # the title of its ``?`` help
         self.watch(self.homelab, "state", self._render_detail)
         self.action_reload()
 
@@ -193,7 +212,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
                               style="bold red"))
             conditions.update("")
             return
-        facts.update(_facts(detail, now))
+        facts.update(_facts(detail, now, self.homelab.services.settings.thresholds.cert_warn_days))
         conditions.update(Group(Text("Conditions", style="bold underline"), _conditions(detail, now)))
 
     def action_reload(self) -> None:

@@ -28,11 +28,14 @@ from homelab_tui.errors import HomelabError
 from homelab_tui.model.snapshot import one_line
 from homelab_tui.sources.kube_client import KubeError
 from homelab_tui.ui.action_types import ActionRequest
+from homelab_tui.ui.widgets.modal_keys import HELP_UNLISTED, modal_footer
 
 Planner = Callable[[dict[str, Any]], Plan]
 PLAN_GROUP = "action-plan"
 #: the id suffix of the second (confirming) masked input
 AGAIN = "-again"
+#: why a secret's two typed values cannot be used
+MISMATCH = "the two values differ: type the same value twice"
 
 KEYS = {
     "input": "Enter = review the plan · Esc = cancel",
@@ -87,6 +90,7 @@ class ActionConfirmScreen(ModalScreen[bool]):
         Binding("n", "answer(False)", "No", id="confirm.no"),
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
         Binding("enter", "review", "Review", show=False, id="confirm.review"),
+        HELP_UNLISTED,
     ]
 
     def __init__(self, request: ActionRequest, planner: Planner) -> None:
@@ -114,6 +118,7 @@ class ActionConfirmScreen(ModalScreen[bool]):
                 yield Static(id="fingerprint")
                 yield Static(id="action-plan")
             yield Static(id="action-keys")
+        yield modal_footer()
 
     def _compose_input(self, spec: ActionInput) -> ComposeResult:
         default = self.request.defaults.get(spec.name, "")
@@ -195,7 +200,7 @@ class ActionConfirmScreen(ModalScreen[bool]):
             elif spec.kind == "secret":
                 first, again = self._secret_pair(spec)
                 if first != again:
-                    return "the two values differ: type the same value twice"
+                    return MISMATCH
                 values[spec.name] = SecretValue(first)
             elif spec.kind == "choice":
                 options = self.query_one(f"#in-{spec.name}", OptionList)
@@ -212,6 +217,11 @@ class ActionConfirmScreen(ModalScreen[bool]):
         if self.phase != "input":
             return
         values = self._collect()
+        if values == MISMATCH:  # said once, where the live "the two values differ" stood
+            self.query_one("#fingerprint", Static).update(Text(f"✖ {MISMATCH}", style="bold red"))
+            self._message = Text("")
+            self._show()
+            return
         if isinstance(values, str):
             self._message = Text(f"✖ {values}", style="bold red")
             self._show()

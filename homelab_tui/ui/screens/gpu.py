@@ -17,6 +17,7 @@ from textual.widgets import Static
 from homelab_tui.model.gpu import CONFLICT, TRANSITION, GpuStatus, derive_gpu_mode
 from homelab_tui.model.health import State
 from homelab_tui.model.metrics import GpuTelemetry
+from homelab_tui.model.overview import resources_for
 from homelab_tui.model.quantity import format_bytes
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.model.state import DashboardState
@@ -107,6 +108,7 @@ class GpuScreen(DashboardScreen):
 
     SCREEN_TITLE = "GPU"
     SOURCES = ("cluster", "gpu")
+    RESOURCES = resources_for(("gpu",))
     CSS_PATH = stylesheet("gpu.tcss")
     #: no table here: the scrolling body takes the keys (arrows, page up/down) at 80x24
     AUTO_FOCUS = "#gpu-body"

@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from homelab_tui.ui.keys import described_bindings
 from homelab_tui.ui.styles import stylesheet
+from homelab_tui.ui.widgets.modal_keys import modal_footer
 
 #: (section title, [(key, description), …])
 KeySections = list[tuple[str, list[tuple[str, str]]]]
@@ -22,16 +23,23 @@ _TITLES = {"screen": "This screen", "global": "Everywhere", "navigation": "Movin
 def describe_keys(screen: Screen[object]) -> KeySections:
     """The keys active on ``screen`` now: the screen's own, the global ones, then moving around.
 
-    A key that is shown but disabled (every action key in read-only mode) says so and why."""
-    sections: dict[str, list[tuple[str, str]]] = {title: [] for title in _TITLES.values()}
+    A key that is shown but disabled (every action key in read-only mode) says so and why. Of two keys for
+    the same thing (``q`` and ``^q`` quit, ``^c`` and ``super+c`` copy) the shorter is listed."""
+    sections: dict[str, dict[tuple[str, str], str]] = {title: {} for title in _TITLES.values()}
     services = getattr(screen.app, "services", None)
     why = "read-only mode" if getattr(services, "read_only", False) else "not available here"
     for section, active in described_bindings(screen):
-        description = active.binding.description + ("" if active.enabled else f" (off: {why})")
-        entry = (screen.app.get_key_display(active.binding), description)
-        if entry not in sections[_TITLES[section]]:
-            sections[_TITLES[section]].append(entry)
-    return [(title, keys) for title, keys in sections.items() if keys]
+        text = active.binding.description
+        description = text[:1].upper() + text[1:] + ("" if active.enabled else f" (off: {why})")
+        key = screen.app.get_key_display(active.binding)
+        keys = sections[_TITLES[section]]
+        same = (active.binding.action, description)
+        if same in keys and len(keys[same]) <= len(key):
+            continue
+        keys.pop(same, None)
+        keys[same] = key
+    return [(title, [(key, description) for (_, description), key in keys.items()])
+            for title, keys in sections.items() if keys]
 
 
 def keys_table(sections: KeySections) -> Table:
@@ -67,3 +75,4 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = f"Keys · {self.help_title}"
             box.border_subtitle = "Esc closes"
             yield Static(keys_table(self.sections), id="help-keys")
+        yield modal_footer()

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from homelab_tui.model.inference import InferenceStatus, TierRow, build_inference
 from homelab_tui.model.metrics import LiteLLMData, MetricsData, OllamaModel, ProbeResult, TierHealth
+from homelab_tui.model.overview import resources_for
 from homelab_tui.model.quantity import format_bytes
 from homelab_tui.model.snapshot import Snapshot, format_age, one_line
 from homelab_tui.model.state import DashboardState
@@ -44,7 +45,7 @@ COLUMNS = (
     Col("alias", "Alias", 12),
     Col("backend", "Backend", 15, drop=2),
     Col("ready", "Ready", 6),
-    Col("litellm", "LiteLLM", 10, drop=1),
+    Col("litellm", "LiteLLM", 13, drop=1),
     Col("answers", "Answers", 7),
     Col("reason", "Reason", 12, flex=True),
 )
@@ -55,7 +56,9 @@ _VERDICT = {TierHealth.HEALTHY: ("healthy", "green"), TierHealth.UNHEALTHY: ("un
 
 def tier_cells(row: TierRow) -> dict[str, object]:
     verdict, style = _VERDICT[row.litellm]
-    if row.litellm is not TierHealth.UNKNOWN and not row.litellm_fresh:
+    # stale: too old, LiteLLM unreadable now, or contradicted by the live watch since (no ready pod)
+    overtaken = row.litellm is TierHealth.HEALTHY and row.healthy is False
+    if row.litellm is not TierHealth.UNKNOWN and (not row.litellm_fresh or overtaken):
         verdict, style = f"{verdict} (old)", "dim"
     answers = Text("◀ now", style="bold green") if row.answering else Text("")
     tier = f"{row.position}" if row.position is not None else "extra"
@@ -71,11 +74,21 @@ def tier_cells(row: TierRow) -> dict[str, object]:
     }
 
 
-def proxy_line(llm: LiteLLMData | None) -> Text:
+def proxy_line(snap: Snapshot[LiteLLMData], now: float) -> Text:
+    """``LiteLLM ✔ alive · ✔ ready · db …``; when the last read failed, that error and what was known before
+    (dim), as the tier rows cannot be trusted either (see :func:`homelab_tui.model.inference.build_inference`)."""
+    llm = snap.data
+    if snap.error and (llm is None or llm.alive):
+        known = "" if llm is None else (f" — last known: {'alive' if llm.alive else 'not alive'}, "
+                                        f"{'ready' if llm.ready else 'not ready'}, {ago_text(snap.age(now))}")
+        return Text.assemble(("LiteLLM  ", "bold"), (f"✖ cannot be read: {one_line(snap.error, 160)}", "bold red"),
+                             (known, "dim"))
     if llm is None:
         return Text("LiteLLM: no answer yet", style="dim")
     alive = ("✔ alive", "green") if llm.alive else ("✖ not alive", "bold red")
-    ready = ("✔ ready", "green") if llm.ready else ("✖ not ready", "bold red")
+    why = llm.readiness.get("error")
+    ready = ("✔ ready", "green") if llm.ready else (f"✖ not ready: {one_line(str(why), 160)}" if why
+                                                      else "✖ not ready", "bold red")
     extra = [f"{k} {v}" for k, v in llm.readiness.items() if k in ("db", "litellm_version") and v]
     return Text.assemble(("LiteLLM  ", "bold"), alive, " · ", ready,
                          (f" · {' · '.join(str(e) for e in extra)}" if extra else "", "dim"))
@@ -159,6 +172,7 @@ class InferenceScreen(DashboardScreen):
 
     SCREEN_TITLE = "Inference tiers"
     SOURCES = ("cluster", "llm", "metrics")
+    RESOURCES = resources_for(("inference",))
     CSS_PATH = stylesheet("inference.tcss")
     BINDINGS = [
         Binding("h", "full_health", "Full /health",
@@ -216,7 +230,7 @@ class InferenceScreen(DashboardScreen):
         return any(w.group == group and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in self.workers)
 
     def _show_status(self, snap: Snapshot[LiteLLMData], now: float) -> None:
-        lines = [proxy_line(snap.data)]
+        lines = [proxy_line(snap, now)]
         if self._status is not None:
             lines.append(answering_line(self._status))
         lines.append(health_line(snap.data, now, self.in_flight(HEALTH_GROUP),

@@ -1,4 +1,4 @@
-"""Ingress & certificates: one row per exposed host, the route findings, Enter for the Certificate's detail."""
+"""Ingress & TLS: one row per exposed host, the route findings, Enter for the Certificate's detail."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Static
 from homelab_tui.model.certs import CertificateDetail, CertRow, cert_findings, cert_rows, certificate_detail
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import Finding, State
+from homelab_tui.model.overview import resources_for
 from homelab_tui.model.routes import route_findings
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.action_requests import certificate_request
@@ -38,6 +39,10 @@ COLUMNS = (
 )
 
 
+#: a TLS secret whose existence cannot be told (the kubeconfig may not list secrets, or their watch failed)
+SECRET_UNKNOWN = "(unknown: secrets cannot be read)"
+
+
 def ready_text(ready: bool | None) -> Text:
     if ready is None:
         return Text("—", style="dim")
@@ -49,6 +54,8 @@ def secret_text(row: CertRow) -> Text:
         return Text("none", style="dim")
     if row.secret_exists is False:
         return Text(f"{row.tls_secret} (missing)", style="red")
+    if row.secret_exists is None:
+        return Text(f"{row.tls_secret} {SECRET_UNKNOWN}", style="yellow")
     return Text(row.tls_secret)
 
 
@@ -62,10 +69,16 @@ def failure_text(row: CertRow) -> Text:
     return Text(": ".join(p for p in (row.failure_reason, row.failure_message) if p), style="red")
 
 
+def _secret_note(row: CertRow) -> str:
+    if not row.tls_secret or row.secret_exists:
+        return ""
+    return " (missing)" if row.secret_exists is False else f" {SECRET_UNKNOWN}"
+
+
 def host_detail(row: CertRow, detail: CertificateDetail | None, now: float) -> Text:
     """The highlighted host in full, wrapped under the table: what narrow terminals drop, and its last failure."""
     facts = [row.namespace or "—", ", ".join(row.entry_points) or "no entry points",
-             f"secret {row.tls_secret or 'none'}" + (" (missing)" if row.secret_exists is False else "")]
+             f"secret {row.tls_secret or 'none'}" + _secret_note(row)]
     if row.issuer:
         facts.append(row.issuer)
     if row.renewal_time is not None:
@@ -80,10 +93,10 @@ def host_detail(row: CertRow, detail: CertificateDetail | None, now: float) -> T
     return text
 
 
-def expires_text(row: CertRow) -> Text:
+def expires_text(row: CertRow, warn_days: float) -> Text:
     if row.days_left is None:
         return Text("—", style="dim")
-    return Text(day_text(row.days_left), style=state_style(row.state) if row.state != State.OK else "")
+    return Text(day_text(row.days_left, warn_days), style=state_style(row.state) if row.state != State.OK else "")
 
 
 def issuer_cell(issuer: str) -> str:
@@ -93,7 +106,7 @@ def issuer_cell(issuer: str) -> str:
     return (name if kind == "ClusterIssuer" else issuer) or "—"
 
 
-def host_cells(row: CertRow, now: float) -> dict[str, object]:
+def host_cells(row: CertRow, now: float, warn_days: float) -> dict[str, object]:
     return {
         "state": badge(row.state),
         "host": row.host or "(no host)",
@@ -101,7 +114,7 @@ def host_cells(row: CertRow, now: float) -> dict[str, object]:
         "entry": ", ".join(row.entry_points) or "—",
         "secret": secret_text(row),
         "ready": ready_text(row.ready),
-        "expires": expires_text(row),
+        "expires": expires_text(row, warn_days),
         "renewal": when_text(row.renewal_time, now),
         "issuer": issuer_cell(row.issuer),
         "reason": reason_text(row),
@@ -123,8 +136,9 @@ def all_findings(rows: tuple[CertRow, ...], routes: tuple[Finding, ...]) -> tupl
 class IngressScreen(DashboardScreen):
     """Exposed hosts with their Certificate and TLS secret, most urgent first; Enter shows the Certificate."""
 
-    SCREEN_TITLE = "Ingress & certificates"
+    SCREEN_TITLE = "Ingress & TLS"
     SOURCES = ("cluster",)
+    RESOURCES = resources_for(("certificates",))
     CSS_PATH = stylesheet("ingress.tcss")
     BINDINGS = [
         Binding("enter", "open_certificate", "Certificate",
@@ -153,7 +167,8 @@ class IngressScreen(DashboardScreen):
         rows = () if cluster is None else cert_rows(cluster, settings, now)
         self._cluster, self._now = cluster, now
         self._rows = {row_key(r): r for r in rows}
-        self.query_one(DashboardTable).set_rows([(key, host_cells(r, now)) for key, r in self._rows.items()])
+        warn = settings.thresholds.cert_warn_days
+        self.query_one(DashboardTable).set_rows([(key, host_cells(r, now, warn)) for key, r in self._rows.items()])
         findings = () if cluster is None else all_findings(rows, route_findings(cluster))
         empty = "Waiting for data from Kubernetes…" if cluster is None else "Every host has a valid certificate."
         self.query_one(FindingsPanel).show(f"Findings · {len(findings)}", findings, empty=empty)

@@ -13,6 +13,7 @@ from textual.worker import Worker, WorkerState
 
 from homelab_tui.model.namespaces import DetailRow, namespace_detail, summarize_namespace
 from homelab_tui.model.objects import parse_time
+from homelab_tui.model.overview import resources_for
 from homelab_tui.model.snapshot import format_age, one_line
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.action_types import ActionRequest
@@ -77,6 +78,7 @@ class NamespaceDetailScreen(DashboardScreen):
     """Pushed over Namespaces; Escape goes back."""
 
     SOURCES = ("cluster",)
+    RESOURCES = resources_for(("namespaces",))
     CSS_PATH = stylesheet("namespace_detail.tcss")
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", tooltip="Back to the namespaces", id="detail.back"),

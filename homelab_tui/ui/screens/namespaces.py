@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from homelab_tui.model.namespaces import NamespaceSummary, summarize_namespaces
+from homelab_tui.model.overview import resources_for
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.screens.base import DashboardScreen
 from homelab_tui.ui.screens.namespace_detail import NamespaceDetailScreen
@@ -71,6 +72,7 @@ class NamespacesScreen(DashboardScreen):
 
     SCREEN_TITLE = "Namespaces"
     SOURCES = ("cluster",)
+    RESOURCES = resources_for(("namespaces",))
     CSS_PATH = stylesheet("namespaces.tcss")
     BINDINGS = [
         Binding("enter", "open_namespace", "Open", tooltip="Workloads, pods and events of the namespace",

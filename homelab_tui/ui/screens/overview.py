@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from homelab_tui.model.health import AreaStatus
-from homelab_tui.model.overview import build_overview
+from homelab_tui.model.overview import AREAS, build_overview, resources_for
 from homelab_tui.model.snapshot import format_age
 from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.screens.base import DashboardScreen
@@ -16,6 +18,7 @@ from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import BADGE_WIDTH, badge, state_style
 from homelab_tui.ui.widgets.findings import FindingsPanel
 from homelab_tui.ui.widgets.table import Col, DashboardTable
+from homelab_tui.ui.widgets.timefmt import ago_text
 
 COLUMNS = (
     Col("state", "State", BADGE_WIDTH),
@@ -52,6 +55,24 @@ def data_age(area: AreaStatus, latest: DashboardState, now: float) -> float | No
     return max(known) if known else None
 
 
+def source_notes(errors: Sequence[str], cluster_age: float | None) -> list[str]:
+    """An area's source errors for its findings panel. The cluster resources that fail alike (the API is down)
+    are one short line with the age of the data shown, however many they are and however the model lists
+    them (``kubernetes/pods: …`` or ``kubernetes/pods, deployments: …``), so the area's findings fit at 80x24."""
+    by_error: dict[str, list[str]] = {}
+    for e in errors:
+        if e.startswith("kubernetes/"):
+            resources, _, error = e.removeprefix("kubernetes/").partition(": ")
+            by_error.setdefault(error, []).extend(resources.split(", "))
+    if not any(len(resources) > 1 for resources in by_error.values()):
+        return list(errors)
+    shown = "" if cluster_age is None else f" — showing data from {ago_text(cluster_age)}"
+    notes = [f"kubernetes: {len(resources)} resources unreadable: {error}{shown}" if len(resources) > 1
+             else f"kubernetes/{resources[0]}: {error}" for error, resources in by_error.items()]
+    # the source's own summary line would say the same again
+    return notes + [e for e in errors if not e.startswith(("kubernetes/", "kubernetes:"))]
+
+
 def context_line(state: DashboardState, context: str) -> Text:
     """``Context demo · API https://… `` — which cluster this dashboard looks at."""
     cluster = state.cluster.data
@@ -65,6 +86,7 @@ class OverviewScreen(DashboardScreen):
 
     SCREEN_TITLE = "Overview"
     SOURCES = ("cluster", "metrics", "llm", "gpu")
+    RESOURCES = resources_for(AREAS)
     CSS_PATH = stylesheet("overview.tcss")
     BINDINGS = [Binding("enter", "open_area", "Open area", tooltip="Open the highlighted area's screen",
                         id="overview.open")]
@@ -116,4 +138,5 @@ class OverviewScreen(DashboardScreen):
             return
         count = len(area.findings)
         title = f"{area.title} · {count} finding{'s' if count != 1 else ''}"
-        panel.show(title, area.findings, notes=area.source_errors, empty=f"{area.title}: {area.reason}")
+        notes = source_notes(area.source_errors, self.homelab.latest.cluster.age(self.homelab.clock()))
+        panel.show(title, area.findings, notes=notes, empty=f"{area.title}: {area.reason}")

@@ -4,7 +4,7 @@ The App builds its modes, its number-key bindings (footer and ``?`` help) and th
 command palette's "Go to …" entries from :data:`SCREENS`. A new screen is one
 more :class:`ScreenSpec` here — the key it takes, its title and the Overview
 areas it details (Enter on that Overview row opens it). Keys are reserved for
-the screens to come: 3 Ingress & certificates, 4 Storage, 5 GPU, 6 Inference.
+the screens to come: 3 Ingress & TLS, 4 Storage, 5 GPU, 6 Inference.
 """
 
 from __future__ import annotations

@@ -93,6 +93,7 @@ class SecretsScreen(DashboardScreen):
 
     SCREEN_TITLE = "Secrets"
     SOURCES = ("cluster",)
+    RESOURCES = frozenset({"secrets", *(key for _, key in WORKLOADS)})
     DEFAULT_CSS = """
     SecretsScreen #secrets-title { height: 1; padding: 0 1; }
     SecretsScreen #secret-detail { height: auto; max-height: 12; padding: 0 1; border-top: solid $primary 50%; }
@@ -131,7 +132,7 @@ class SecretsScreen(DashboardScreen):
                 warned = sum(1 for i in self._infos.values() if i.warnings)
                 title.update(Text.assemble(f"{len(self._infos)} secrets", ("  ·  ", "dim"),
                                            (f"{warned} with warnings", "yellow" if warned else "dim"),
-                                           ("  ·  values never shown, only SHA-256 fingerprints", "dim")))
+                                           ("  ·  SHA-256 fingerprints, never values", "dim")))
         self._show_rows()
 
     def _show_rows(self) -> None:

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from homelab_tui.model.health import State
+from homelab_tui.model.overview import resources_for
 from homelab_tui.model.quantity import format_bytes
 from homelab_tui.model.state import DashboardState
 from homelab_tui.model.storage import (
@@ -22,7 +23,7 @@ BAR_WIDTH = 10
 
 PVC_COLUMNS = (
     Col("state", "State", BADGE_WIDTH),
-    Col("namespace", "Namespace", 10, drop=4),
+    Col("namespace", "Namespace", 10, drop=4, prefix_of="name"),
     Col("name", "PVC", 16, flex=True),
     Col("class", "Class", 10, drop=6),
     Col("requested", "Request", 7, drop=7),
@@ -123,6 +124,7 @@ class StorageScreen(DashboardScreen):
 
     SCREEN_TITLE = "Storage"
     SOURCES = ("cluster", "metrics")
+    RESOURCES = resources_for(("storage",))
     CSS_PATH = stylesheet("storage.tcss")
 
     def __init__(self) -> None:

@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from homelab_tui.ui.widgets.modal_keys import HELP, modal_footer
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks one question; dismisses with True on ``y``, False on ``n`` / Escape."""
@@ -28,6 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n", "answer(False)", "No", id="confirm.no"),
         Binding("escape", "answer(False)", "Cancel", id="confirm.cancel"),
+        HELP,
     ]
 
     def __init__(self, title: str, lines: Sequence[str | Text], *, yes: str = "send") -> None:
@@ -42,6 +45,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(Text("\n").join(Text(l) if isinstance(l, str) else l for l in self.lines),
                          id="confirm-text")
             yield Static(f"y = {self.yes} · n / Esc = cancel", id="confirm-keys")
+        yield modal_footer()
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

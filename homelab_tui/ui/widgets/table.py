@@ -38,6 +38,8 @@ class Col:
     flex: bool = False
     #: 0 = always shown; otherwise dropped when space is short, highest first
     drop: int = 0
+    #: when dropped, its text stays as a prefix of this column's (``apps/n8n-data`` in the PVC column)
+    prefix_of: str = ""
 
 
 def fit_columns(cols: Sequence[Col], width: int, padding: int = 1) -> list[tuple[Col, int]]:
@@ -68,6 +70,17 @@ def as_cell(value: Cell) -> Cell:
         value.no_wrap = True
         value.overflow = "ellipsis"
     return value
+
+
+def with_prefixes(cols: Sequence[Col], shown: Sequence[str], cells: Mapping[str, Cell]) -> Mapping[str, Cell]:
+    """``cells`` as shown when only ``shown`` columns fit: a dropped column's text prefixes its ``prefix_of``."""
+    out = dict(cells)
+    for col in cols:
+        prefix, value = cells.get(col.key), cells.get(col.prefix_of)
+        if (col.prefix_of and col.key not in shown and col.prefix_of in shown and isinstance(prefix, Text)
+                and prefix.plain and isinstance(value, Text)):
+            out[col.prefix_of] = as_cell(Text.assemble(prefix, "/", value))
+    return out
 
 
 class DashboardTable(DataTable, inherit_bindings=False):
@@ -112,9 +125,10 @@ class DashboardTable(DataTable, inherit_bindings=False):
             old = dict(self._rows)
             self._rows = rows
             for key, cells in rows:
+                new_view, old_view = self._view(cells), self._view(old[key])
                 for col, _ in self._layout:
-                    value = cells.get(col.key, "")
-                    if value != old[key].get(col.key, ""):
+                    value = new_view.get(col.key, "")
+                    if value != old_view.get(col.key, ""):
                         self.update_cell(key, col.key, value)
             return
         keep = self.highlighted_key
@@ -130,7 +144,7 @@ class DashboardTable(DataTable, inherit_bindings=False):
                     return
                 self._rows[i] = (key, {**cells, col_key: value})
                 if col_key in self.shown_columns:
-                    self._repaint_cell(row_key, col_key, value)
+                    self._repaint_cell(row_key, col_key, self._view(self._rows[i][1])[col_key])
                 return
 
     def _repaint_cell(self, row_key: str, col_key: str, value: Cell) -> None:
@@ -160,6 +174,9 @@ class DashboardTable(DataTable, inherit_bindings=False):
         if self._fit() != self._layout:
             self._rebuild(keep=self.highlighted_key)
 
+    def _view(self, cells: Mapping[str, Cell]) -> Mapping[str, Cell]:
+        return with_prefixes(self._cols, self.shown_columns, cells)
+
     def _fit(self) -> list[tuple[Col, int]]:
         width = self.size.width - self.styles.scrollbar_size_vertical
         return fit_columns(self._cols, width, self.cell_padding)
@@ -170,6 +187,7 @@ class DashboardTable(DataTable, inherit_bindings=False):
         for col, width in self._layout:
             self.add_column(Text(col.label, no_wrap=True, overflow="ellipsis"), width=width, key=col.key)
         for key, cells in self._rows:
-            self.add_row(*(cells.get(col.key, "") for col, _ in self._layout), key=key)
+            view = self._view(cells)
+            self.add_row(*(view.get(col.key, "") for col, _ in self._layout), key=key)
         if keep is not None and keep in self.row_keys:
             self.move_cursor(row=self.row_keys.index(keep))

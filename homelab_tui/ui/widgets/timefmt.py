@@ -7,11 +7,22 @@ from datetime import datetime, timezone
 from homelab_tui.model.snapshot import format_age
 
 
-def day_text(days: float) -> str:
-    """``12 d``, ``2.5 d`` under a week, ``expired 3 d ago``."""
+def day_text(days: float, warn_days: float) -> str:
+    """A certificate's time left, as its finding says it (``model.certs.cert_verdict``): ``9.6 d`` below the
+    warn threshold, whole days rounded down at or above it (``59 d``: never more than is left), ``expired 3 d
+    ago``. The Expires column, the host detail and the certificate detail all use it: one figure."""
     if days < 0:
         return f"expired {-days:.0f} d ago"
-    return f"{days:.1f} d" if days < 7 else f"{days:.0f} d"
+    return f"{days:.1f} d" if days < warn_days else f"{int(days)} d"
+
+
+def expiry_stamp(epoch: float | None, now: float, warn_days: float) -> str:
+    """``2027-01-20 08:00 UTC (in 9.6 d)``: :func:`stamp` with the days of :func:`day_text`."""
+    if epoch is None:
+        return "—"
+    days = (epoch - now) / 86400
+    left = day_text(days, warn_days)
+    return f"{_utc(epoch)} ({left if days < 0 else 'in ' + left})"
 
 
 def when_text(epoch: float | None, now: float) -> str:
@@ -35,5 +46,8 @@ def stamp(epoch: float | None, now: float) -> str:
     """``2027-01-20 08:00 UTC (in 5 d)``."""
     if epoch is None:
         return "—"
-    utc = datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{utc} ({when_text(epoch, now)})"
+    return f"{_utc(epoch)} ({when_text(epoch, now)})"
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,18 @@
+"""What each modal shows and answers of its own: a footer with its keys (the footer of the screen under it
+lists keys that do nothing while it is open) and ``?`` for its help."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import Footer
+
+#: ``?`` lists the modal's own keys (the App's ``?`` is not active while a modal is open)
+HELP = Binding("question_mark", "app.help", "Help", key_display="?", tooltip="List the keys of this window",
+               id="modal.help")
+#: the same, for a modal whose text inputs take ``?`` as a character: not offered in its footer
+HELP_UNLISTED = Binding("question_mark", "app.help", "Help", key_display="?", show=False, id="modal.help")
+
+
+def modal_footer() -> Footer:
+    """The modal's own footer; no palette hint (``ctrl+p`` is the App's, off while a modal is open)."""
+    return Footer(show_command_palette=False)

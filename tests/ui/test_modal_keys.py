@@ -1,0 +1,70 @@
+"""Every modal shows its own keys, not those of the screen under it (they do nothing while it is open), and
+``?`` lists them."""
+
+from __future__ import annotations
+
+from homelab_tui.actions.base import Plan, Target
+from homelab_tui.ui.action_types import ActionRequest, RunState
+from homelab_tui.ui.screens.action_progress import ActionProgressScreen
+from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
+from homelab_tui.ui.screens.confirm import ActionConfirmScreen
+from homelab_tui.ui.screens.help import HelpScreen
+from homelab_tui.ui.widgets.confirm import ConfirmScreen
+from tests.ui.conftest import build_app, screen_text, settle
+from tests.ui.test_action_modals import N8N, Planner
+from tests.ui.test_inference_screen import fake_app, open_inference
+from tests.ui.test_ingress_screen import open_certificate_detail
+
+SCREEN_KEYS = "1 2 3 4 5 6 7 8 Screens"
+
+
+def footer(app) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+async def test_the_certificate_detail_lists_its_keys_and_answers_the_help_key() -> None:
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_certificate_detail(pilot)
+        keys = footer(app)
+        assert SCREEN_KEYS not in keys and "Certificate" not in keys
+        for key in ("esc Close", "e Reload", "R Renew", "? Help"):
+            assert key in keys, keys
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        assert "Keys · Certificate apps/openclaw-tls" in text and "Reload" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CertificateDetailScreen)
+
+
+async def test_the_confirmation_modals_list_their_own_keys() -> None:
+    app, _ = fake_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_inference(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        keys = footer(app)
+        assert SCREEN_KEYS not in keys and "y Yes" in keys and "n No" in keys and "? Help" in keys, keys
+
+    app = build_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(ActionConfirmScreen(ActionRequest("scale", N8N, defaults={"replicas": "1"}), Planner()))
+        await settle(pilot)
+        keys = footer(app)
+        assert SCREEN_KEYS not in keys and "esc Cancel" in keys, keys
+
+
+async def test_the_progress_modal_lists_its_own_keys() -> None:
+    app = build_app()
+    run = RunState(Plan("scale", Target("Deployment", "apps", "n8n"), "Scale", ("replicas: 1 → 2",)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(ActionProgressScreen(run))
+        await settle(pilot)
+        keys = footer(app)
+        assert SCREEN_KEYS not in keys and "esc Close" in keys and "? Help" in keys, keys
