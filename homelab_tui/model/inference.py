@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from homelab_tui.config import Backend, Settings
 from homelab_tui.model.cluster import ClusterState
+from homelab_tui.model.fallbacks import litellm_chain
 from homelab_tui.model.health import Finding, State, worst
 from homelab_tui.model.metrics import LiteLLMData, TierHealth
 from homelab_tui.model.objects import find
@@ -107,6 +108,15 @@ def _fresh(llm: LiteLLMData | None, settings: Settings, now: float) -> tuple[boo
     return age <= 2 * settings.litellm.health_interval, age
 
 
+def _tried(cluster: ClusterState | None, chain: tuple[str, ...]) -> tuple[str, ...]:
+    """The aliases a request for the chain's first alias is tried on: LiteLLM's own fallbacks where its
+    configuration is in the cluster and readable, else the configured chain."""
+    found = litellm_chain(cluster, chain[0]) if cluster is not None and chain else None
+    if found is None or found.error or found.chain[:len(chain)] == chain:
+        return chain
+    return found.chain
+
+
 def build_inference(cluster: ClusterState | None, llm: LiteLLMData | None, settings: Settings,
                     now: float, *, llm_error: str | None = None) -> InferenceStatus:
     """The tiers from the cluster and LiteLLM's last data; ``llm_error`` is the LiteLLM snapshot's error."""
@@ -133,7 +143,9 @@ def build_inference(cluster: ClusterState | None, llm: LiteLLMData | None, setti
             healthy = None
         partial.append(dict(alias=alias, backend=backend, ready=ready, desired=desired, health=health,
                             error=verdict.error if verdict is not None else "", healthy=healthy))
-    chain_rows = [p for p in partial if p["alias"] in chain]
+    tries = _tried(cluster, chain)
+    by_alias = {p["alias"]: p for p in partial}
+    chain_rows = [by_alias[a] for a in tries if a in by_alias]  # in the order LiteLLM tries them
     answer = None if unreadable else next((p for p in chain_rows if p["healthy"] is True), None)
     certain = answer is not None
     if answer is None and not unreadable:
@@ -149,6 +161,9 @@ def build_inference(cluster: ClusterState | None, llm: LiteLLMData | None, setti
         findings.append(Finding(State.WARN, "LiteLLM", f"proxy not ready (/health/readiness): {not_ready(llm)}"))
     if llm is not None and llm.health_error.startswith(KEY_REJECTED):
         findings.append(Finding(State.UNKNOWN, "LiteLLM", llm.health_error))
+    if tries != chain:
+        findings.append(Finding(State.WARN, "inference", f"LiteLLM's fallbacks give {' → '.join(tries)}, not "
+                                                         f"{' → '.join(chain)} (ml/litellm-config)"))
     if unreadable:
         findings.append(Finding(State.UNKNOWN, "inference", f"none known to answer: {unreadable}"))
     elif answer is None:

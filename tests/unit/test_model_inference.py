@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.unit.factories import cluster, deployment
+import dataclasses
+
+from tests.unit.factories import cluster, configmap, deployment
 
 from homelab_tui.config import Settings
 from homelab_tui.model.health import State
@@ -112,3 +114,24 @@ def test_unreadable_proxy_answers_none_whatever_older_data_said():
     # the proxy answered "not alive": that is known, and a failure
     dead = build_inference(_lab(), _llm(alive=False), S, NOW, llm_error="/health/liveliness: 500: boom")
     assert dead.state is State.FAIL and not dead.unreadable
+
+
+def _with_config(lab, config: str):
+    cm = configmap("litellm-config", "ml", {"config.yaml": config})
+    return dataclasses.replace(lab, objects={**lab.objects, "configmaps": (cm,)})
+
+
+def test_who_answers_follows_litellms_own_fallbacks():
+    # gaming mode: vLLM is down, Ollama is healthy; only a LiteLLM that falls back to Ollama answers
+    gaming = _lab(server=0)
+    llm = _llm(vllm_qwen=U, ollama_qwen=H, openai_gpt4o=H)
+    chained = 'router_settings:\n  fallbacks: [{"vllm-qwen": ["ollama-qwen"]}, {"ollama-qwen": ["openai-gpt4o"]}]\n'
+    ok = build_inference(_with_config(gaming, chained), llm, S, NOW)
+    assert ok.answering == "ollama-qwen" and ok.state is State.OK
+    none = build_inference(_with_config(gaming, "router_settings:\n  num_retries: 1\n"), llm, S, NOW)
+    assert none.answering is None and none.state is State.FAIL
+    assert ("inference", "LiteLLM's fallbacks give vllm-qwen, not vllm-qwen → ollama-qwen → openai-gpt4o "
+                         "(ml/litellm-config)") in [(f.subject, f.reason) for f in none.findings]
+    skips = build_inference(_with_config(gaming, 'router_settings:\n  fallbacks: [{"vllm-qwen": ["openai-gpt4o"]}]\n'),
+                            llm, S, NOW)
+    assert skips.answering == "openai-gpt4o" and skips.paid_answering
