@@ -31,7 +31,7 @@ exit codes:
   1    runtime failure (e.g. the simulated home-lab could not start)
   2    bad command line (unknown flag or command, bad value; demo-server: a --workdir that is not a
        directory or holds files demo-server did not write)
-  3    bad configuration (config file, --kubeconfig file, LiteLLM key file)
+  3    bad configuration (config file, --kubeconfig file)
   4    gpu-mode: refused, nothing changed (pre-flight failed, half-done switch, another switch started
        first, --read-only, not confirmed)
   5    gpu-mode: the switch failed or timed out after it began (the message says if it was rolled back)

@@ -5,7 +5,7 @@ Exit codes (documented in the README and in ``homelab-tui --help``):
 * 0  success
 * 1  runtime failure of a subcommand (e.g. the demo servers could not start)
 * 2  bad command line (unknown flag, bad value) — argparse's own convention, and :class:`UsageError`
-* 3  bad configuration: config file unreadable/invalid, kubeconfig invalid, unknown context, LiteLLM key file
+* 3  bad configuration: config file unreadable/invalid, kubeconfig invalid, unknown context (a bad LiteLLM key makes only inference UNKNOWN)
 * 4, 5, 6  ``gpu-mode`` only (:mod:`homelab_tui.cli_gpu`)
 * 130 interrupted (Ctrl-C)
 """

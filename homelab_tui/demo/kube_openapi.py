@@ -27,6 +27,8 @@ _EXTRA: dict[str, frozenset[str]] = {
                         "source", "type"}),
     "ServiceAccount": frozenset({"automountServiceAccountToken", "imagePullSecrets", "secrets"}),
     "Endpoints": frozenset({"subsets"}),
+    "StorageClass": frozenset({"provisioner", "parameters", "reclaimPolicy", "allowVolumeExpansion", "mountOptions",
+                               "volumeBindingMode", "allowedTopologies"}),
 }
 _VALIDATION = {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True},
                "description": "Ignore, Warn or Strict: how the server treats unknown fields (the simulation knows "
@@ -77,4 +79,5 @@ def root_document() -> dict[str, Any]:
 def field_errors(kind_name: str, body: Mapping[str, Any]) -> list[str]:
     """Unknown top-level fields of an object of ``kind_name`` (what ``fieldValidation=Strict`` rejects)."""
     allowed = _COMMON | _EXTRA.get(kind_name, frozenset())
-    return [f'unknown field "{k}"' for k in body if k not in allowed]
+    # "$setElementOrder/…" and "$retainKeys" are strategic-merge directives, not fields
+    return [f'unknown field "{k}"' for k in body if k not in allowed and not str(k).startswith("$")]

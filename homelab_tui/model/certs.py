@@ -144,25 +144,25 @@ def find_certificate(cluster: ClusterState, namespace: str, secret: str, host: s
 def serves_route(cert: Any, namespace: str, secret: str) -> bool:
     """Whether ``cert`` writes the TLS secret a route in ``namespace`` reads. Traefik (like an Ingress
     controller) reads ``tls.secretName`` in the route's own namespace, so a Certificate elsewhere, or one
-    writing another secret, does not serve it. A route without a secretName takes a Certificate of its
-    namespace whose dnsNames match."""
-    if namespace_of(cert) != namespace:
-        return False
-    return not secret or as_str(spec_of(cert).get("secretName")) == secret
+    writing another secret, does not serve it. A route without a secretName gets Traefik's default certificate
+    (its default TLSStore, e.g. a wildcard Certificate in infra): any Certificate whose dnsNames match."""
+    if not secret:
+        return True
+    return namespace_of(cert) == namespace and as_str(spec_of(cert).get("secretName")) == secret
 
 
 def cluster_issuer_problem(cluster: ClusterState, name: str) -> str:
     """Why ClusterIssuer ``name`` cannot issue ("does not exist", "is not Ready: …"), or "" when it can or
-    the cluster's ClusterIssuers are not known (cert-manager absent, not readable)."""
+    the cluster's ClusterIssuers are not known (cert-manager absent, not readable). The caller names it."""
     if not known(cluster, "clusterissuers"):
         return ""
     issuer = find(cluster, "clusterissuers", None, name)
     if issuer is None:
-        return f"ClusterIssuer {name} does not exist"
+        return "does not exist"
     ready = condition(issuer, "Ready")
     if ready is None or ready.get("status") != "True":
         why = ": ".join(t for t in (as_str(as_map(ready).get("reason")), as_str(as_map(ready).get("message"))) if t)
-        return f"ClusterIssuer {name} is not Ready" + (f": {why}" if why else "")
+        return "is not Ready" + (f": {why}" if why else "")
     return ""
 
 
@@ -173,7 +173,7 @@ def _issuer_finding(cluster: ClusterState, cert: Any) -> Finding | None:
     if as_str(ref.get("kind")) != "ClusterIssuer" or not name:
         return None
     problem = cluster.memo(("cluster_issuer", name), lambda: cluster_issuer_problem(cluster, name))
-    return Finding(State.WARN, f"ClusterIssuer {name}", problem.split(" ", 2)[2] + ": renewals will fail") \
+    return Finding(State.WARN, f"ClusterIssuer {name}", problem + ": renewals will fail") \
         if problem else None
 
 

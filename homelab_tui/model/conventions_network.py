@@ -86,7 +86,7 @@ def check_issuer(cluster: ClusterState, settings: Settings) -> Iterator[Violatio
     problem = cluster_issuer_problem(cluster, settings.cluster_issuer)
     if problem:
         yield Violation("cluster-issuer", f"ClusterIssuer {settings.cluster_issuer}",
-                        problem.split(" ", 2)[2] + ": no Certificate can be issued or renewed", State.FAIL)
+                        problem + ": no Certificate can be issued or renewed", State.FAIL)
     for cert in cluster.get("certificates"):
         ref = as_map(spec_of(cert).get("issuerRef"))
         kind = as_str(ref.get("kind")) or "Issuer"

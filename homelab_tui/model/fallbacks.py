@@ -39,8 +39,8 @@ def _fallback_map(config: Any) -> dict[str, list[str]]:
     for section in _SECTIONS:
         for entry in as_list(as_map(as_map(config).get(section)).get("fallbacks")):
             for alias, targets in as_map(entry).items():
-                names = [t for t in as_list(targets) if isinstance(t, str)] if isinstance(targets, list) else []
-                out.setdefault(str(alias), []).extend(n for n in names if n not in out.get(str(alias), []))
+                if str(alias) not in out:  # LiteLLM uses the first entry that names the model group
+                    out[str(alias)] = [t for t in as_list(targets) if isinstance(t, str)]
         if out:
             return out
     return out

@@ -57,7 +57,7 @@ _RESOURCES = {
     "certificates": ("certificates", "clusterissuers", "ingressroutes", "middlewares", "ingresses", "secrets"),
     "storage": ("persistentvolumeclaims", "persistentvolumes", "storageclasses"),
     "gpu": ("nodes", "deployments", "pods"),
-    "inference": ("deployments",),
+    "inference": ("deployments", "configmaps"),  # configmaps: LiteLLM's own fallbacks (ml/litellm-config)
     "conventions": ("deployments", "statefulsets", "daemonsets", "pods", "services", "secrets", "configmaps",
                     "ingresses", "ingressroutes", "middlewares", "certificates", "clusterissuers", "storageclasses"),
 }

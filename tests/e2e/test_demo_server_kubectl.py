@@ -117,6 +117,12 @@ def test_apply_validates_on_the_server_and_updates_what_it_created(server):
                          "dta: {a: '1'}\n")
     assert typo.returncode == 1 and 'strict decoding error: unknown field "dta"' in typo.stderr
     assert "probe-typo" not in kubectl(server, "get", "configmaps", "-n", "dev", "-o", "name")
+    # a kind whose fields are all at the top level (no spec)
+    storage = apply(server, "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: probe-nfs}\n"
+                            "provisioner: cluster.local/nfs-subdir-external-provisioner\nreclaimPolicy: Retain\n"
+                            "volumeBindingMode: Immediate\nallowVolumeExpansion: true\n")
+    assert storage.returncode == 0 and "storageclass.storage.k8s.io/probe-nfs created" in storage.stdout, \
+        storage.stderr
 
 
 def test_sigterm_exits_zero():

@@ -164,3 +164,15 @@ def test_a_deleted_cluster_issuer_is_reported_by_certificates_and_rule_8(lab):
                         "conventions": [(State.FAIL, "[8] does not exist: no Certificate can be issued or renewed")]}
     assert ("cluster-issuer", "ClusterIssuer letsencrypt-prod", State.FAIL) in {
         (v.rule_id, v.resource, v.state) for v in report.conventions}
+
+
+def test_check_reads_litellms_own_fallbacks_as_the_dashboard_does(lab):
+    def drop_fallbacks(cm: dict) -> None:
+        cm["data"]["config.yaml"] = "\n".join(line for line in cm["data"]["config.yaml"].splitlines()
+                                              if "fallbacks" not in line)
+
+    lab.call(lambda: lab.store.mutate("configmaps", "ml", "litellm-config", drop_fallbacks))
+    inference = check(lab, areas=("inference",)).areas[0]
+    assert ("inference", "LiteLLM's fallbacks give vllm-qwen, not vllm-qwen → ollama-qwen → openai-gpt4o "
+                         "(ml/litellm-config)") in [(f.subject, f.reason) for f in inference.findings]
+    assert inference.state is State.WARN

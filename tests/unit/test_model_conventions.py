@@ -290,3 +290,10 @@ def test_rule_1_checks_the_managed_by_value():
     assert _of("recommended-labels", [deployment("n8n", labels=home_labels("n8n", "web", "Helm"))]) == []
     argo = deployment("n8n", labels=home_labels("n8n", "web", "argocd"))
     assert _of("recommended-labels", [argo])[0].message == "managed-by is 'argocd', not helm or kubectl"
+
+
+def test_litellm_uses_the_first_fallbacks_entry_that_names_a_model_group():
+    twice = ('router_settings:\n  fallbacks: [{"vllm-qwen": ["openai-gpt4o"]}, {"vllm-qwen": ["ollama-qwen"]},'
+             ' {"ollama-qwen": ["openai-gpt4o"]}]\n')
+    assert _of("litellm-fallbacks", [litellm_config(twice)])[0].message.startswith(
+        "LiteLLM tries vllm-qwen → openai-gpt4o;")
