@@ -6,7 +6,7 @@ action or a new action key cannot skip the gate.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import AsyncIterator, Callable
 
 import pytest
 from textual.binding import Binding
@@ -65,6 +65,22 @@ def screens_with_actions() -> dict[type, Callable[[], Screen[object]]]:
     return {cls: opener for cls, opener in openers.items() if action_bindings(cls)}
 
 
+async def visit_action_screens(app, pilot) -> AsyncIterator[tuple[type, Screen[object]]]:
+    """Open every screen with action keys in turn (a mode by its key, a drill-down pushed) and yield it."""
+    keys = mode_classes()
+    for cls, opener in screens_with_actions().items():
+        key = keys.get(cls)
+        if key is not None:
+            await pilot.press(key)
+        else:
+            app.push_screen(opener())
+        await settle(pilot)
+        yield cls, app.screen
+        if key is None:
+            app.pop_screen()
+            await settle(pilot)
+
+
 def test_every_action_has_a_key_and_every_key_screen_is_covered() -> None:
     keyed = {cls for cls in _subclasses(ActionKeys) if action_bindings(cls)}
     assert keyed <= set(screens_with_actions()), f"screens with action keys this test does not open: {keyed}"
@@ -81,15 +97,7 @@ async def test_action_keys_are_disabled_only_in_read_only_mode(read_only: bool) 
     app = build_app(read_only=read_only)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        keys = mode_classes()
-        for cls, opener in screens_with_actions().items():
-            key = keys.get(cls)
-            if key is not None:
-                await pilot.press(key)
-            else:
-                app.push_screen(opener())
-            await settle(pilot)
-            screen = app.screen
+        async for cls, screen in visit_action_screens(app, pilot):
             assert isinstance(screen, cls)
             if cls is CertificateDetailScreen:  # its hint line names the renew key only where it works
                 assert ("R renews" in screen_text(app)) is (not read_only)
@@ -100,9 +108,6 @@ async def test_action_keys_are_disabled_only_in_read_only_mode(read_only: bool) 
                     await pilot.press(binding.key)
                     await settle(pilot)
                     assert app.screen is screen, f"{binding.key} on {cls.__name__} opened something in read-only"
-            if key is None:
-                app.pop_screen()
-                await settle(pilot)
 
 
 async def test_the_action_layer_refuses_when_the_ui_is_bypassed(tmp_path, monkeypatch) -> None:

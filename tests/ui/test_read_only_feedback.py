@@ -8,7 +8,7 @@ from tests.ui.actions_live import record_notices
 from tests.ui.conftest import build_app, screen_text, settle
 from tests.ui.data_screens import app_for
 from tests.ui.demo_state import demo_services
-from tests.ui.test_actions_read_only import action_bindings, mode_classes, screens_with_actions
+from tests.ui.test_actions_read_only import action_bindings, visit_action_screens
 
 
 async def test_every_action_key_says_read_only_mode_switched_it_off() -> None:
@@ -16,15 +16,7 @@ async def test_every_action_key_says_read_only_mode_switched_it_off() -> None:
     notices = record_notices(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        keys = mode_classes()
-        for cls, opener in screens_with_actions().items():
-            key = keys.get(cls)
-            if key is not None:
-                await pilot.press(key)
-            else:
-                app.push_screen(opener())
-            await settle(pilot)
-            screen = app.screen
+        async for cls, screen in visit_action_screens(app, pilot):
             for binding in action_bindings(cls):
                 label = registry.get(binding.id.removeprefix("action.")).label
                 notices.clear()
@@ -32,9 +24,6 @@ async def test_every_action_key_says_read_only_mode_switched_it_off() -> None:
                 await settle(pilot)
                 assert app.screen is screen, (cls.__name__, binding.key)
                 assert notices == [f"{label}: read-only mode: {label} is off (started with --read-only)"], notices
-            if key is None:
-                app.pop_screen()
-                await settle(pilot)
 
 
 async def test_the_read_only_marker_fits_at_80_columns() -> None:
