@@ -169,8 +169,8 @@ def test_each_area_reads_only_the_resources_check_lists_for_it(scale):
         judged = [build_overview(DashboardState(cluster=Snapshot("kubernetes", c, fetched_at=NOW), metrics=metrics),
                                  S, NOW, areas=(area,)) for c in (full, some)]
         assert judged[0] == judged[1], area
-    # without --conventions, check need not list services or configmaps
-    assert resources_for(AREAS) == frozenset(full.objects) - {"services", "configmaps"} | {
+    # without --conventions, check need not list services (configmaps: inference reads LiteLLM's fallbacks)
+    assert resources_for(AREAS) == frozenset(full.objects) - {"services"} | {
         "ingressroutes_legacy", "middlewares_legacy"}
 
 
