@@ -75,14 +75,19 @@ def test_a_key_that_cannot_be_sent_is_named_never_shown(lab: DemoLab, key: str) 
     assert "456789" not in text and "Illegal header" not in text and "codec" not in text
 
 
-def test_garbage_answers_make_inference_unknown(lab: DemoLab) -> None:
-    lab.faults["litellm"].malformed = True
+def inference_check(lab: DemoLab):
+    """``check --only inference`` in-process against the lab: the report and its one area."""
     services = lab_services(lab)
     try:
         report = run_check(services, areas=("inference",), wait=5.0)
     finally:
         services.close()
-    area = report.areas[0]
+    return report, report.areas[0]
+
+
+def test_garbage_answers_make_inference_unknown(lab: DemoLab) -> None:
+    lab.faults["litellm"].malformed = True
+    report, area = inference_check(lab)
     assert report.exit_code == 3 and area.state is State.UNKNOWN, area
     assert "not JSON" in area.reason and "answers" not in area.reason, area
 
@@ -91,12 +96,7 @@ def test_garbage_answers_make_inference_unknown(lab: DemoLab) -> None:
 def test_model_info_failing_makes_inference_unknown(lab: DemoLab, status: int) -> None:
     faults = lab.faults["litellm"]
     faults.status, faults.status_path = status, "/model/info"
-    services = lab_services(lab)
-    try:
-        report = run_check(services, areas=("inference",), wait=5.0)
-    finally:
-        services.close()
-    area = report.areas[0]
+    report, area = inference_check(lab)
     assert area.state is State.UNKNOWN and f"/model/info: {status}" in area.reason, area
     assert report.dashboard.llm.data is not None and report.dashboard.llm.data.alive  # the cheap calls still read
 
