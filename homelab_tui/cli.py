@@ -30,7 +30,7 @@ exit codes:
   0    success
   1    runtime failure (e.g. the simulated home-lab could not start)
   2    bad command line (unknown flag or command, bad value; demo-server: a --workdir that is not a
-       directory or holds files demo-server did not write)
+       directory, holds files demo-server did not write, or another demo-server serves from)
   3    bad configuration (config file, --kubeconfig file)
   4    gpu-mode: refused, nothing changed (pre-flight failed, half-done switch, another switch started
        first, --read-only, not confirmed)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
 import os
 import re
 import secrets
@@ -37,6 +38,8 @@ SERVERS = ("kubernetes", "prometheus", "litellm", "ollama")
 #: the first line of the kubeconfig and the config file demo-server writes: only such files are replaced
 MARK = "# written by homelab-tui demo-server"
 #: the whole of a key file demo-server wrote (it cannot carry a comment: the file is the key)
+#: held (flock) by the demo-server serving from a --workdir
+LOCK_NAME = ".demo-server.lock"
 DEMO_KEY = re.compile(r"sk-demo-[0-9a-f]{32}\n?")
 
 
@@ -47,7 +50,9 @@ class DemoLab:
                  clock: Callable[[], float] = time.time, step: float = 1.0, scale: int = 1,
                  life: bool = True) -> None:
         self._own_workdir = workdir is None
-        self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="homelab-tui-demo-"))
+        # absolute: the files name each other (config.toml's key_file) and the printed paths work from anywhere
+        self.workdir = Path(workdir).absolute() if workdir else Path(tempfile.mkdtemp(prefix="homelab-tui-demo-"))
+        self._lock_fd: int | None = None
         self.now = now or dt.datetime.now(dt.timezone.utc)
         self.clock = clock
         self.step = step
@@ -144,6 +149,9 @@ class DemoLab:
         if self._thread is not None:
             self._thread.join(timeout=15)
             self._thread = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock
+            self._lock_fd = None
         if self._own_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -257,6 +265,23 @@ class DemoLab:
         if theirs:
             raise UsageError(f"{where}: {', '.join(theirs)} already there and not written by demo-server; "
                              "nothing was changed (give an empty or new directory)")
+        self._lock_workdir(where)
+
+    def _lock_workdir(self, where: str) -> None:
+        """Hold a lock on the directory while this server runs: a second demo-server there would point the
+        first one's clients at its own ports. The kernel drops the lock when the process ends, however."""
+        lock = self.workdir / LOCK_NAME
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError as exc:
+            raise RuntimeError(f"{where}: cannot create {LOCK_NAME}: {exc.strerror or type(exc).__name__}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise UsageError(f"{where}: another demo-server is serving from this directory; nothing was changed "
+                             "(stop it, or give another directory)") from None
+        self._lock_fd = fd
 
     def _write_files(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -25,10 +25,10 @@ def installed(name: str) -> str:
     pytest.skip(f"{name} is not installed")
 
 
-def start_demo_server(*extra: str, timeout: float = 30.0) -> tuple[subprocess.Popen, dict]:
+def start_demo_server(*extra: str, timeout: float = 30.0, cwd: Path | None = None) -> tuple[subprocess.Popen, dict]:
     """Start ``homelab-tui demo-server`` and return the process and its JSON line."""
     proc = subprocess.Popen([installed("homelab-tui"), "demo-server", *extra], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, cwd=cwd)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + timeout

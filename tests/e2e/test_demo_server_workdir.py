@@ -66,3 +66,34 @@ def test_its_own_files_are_replaced_and_the_secrets_made_private(tmp_path):
     assert second["kubeconfig"] == first["kubeconfig"] and (workdir / "litellm.key").read_text() != key
     for name in ("kubeconfig", "litellm.key"):
         assert stat.S_IMODE((workdir / name).stat().st_mode) == 0o600, name
+
+
+def test_a_relative_workdir_gives_files_that_work_from_anywhere(tmp_path):
+    proc, info = start_demo_server("--workdir", "wd", cwd=tmp_path)
+    try:
+        assert info["kubeconfig"] == str(tmp_path / "wd" / "kubeconfig")
+        assert info["config"] == str(tmp_path / "wd" / "config.toml")
+        out = subprocess.run([installed("homelab-tui"), "check", "--only", "inference", "--kubeconfig",
+                              info["kubeconfig"], "--config", info["config"]], capture_output=True, text=True,
+                             timeout=60, cwd=tmp_path / "wd")
+        assert out.returncode == 0, out.stdout + out.stderr  # the key file is found from config.toml
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+
+
+def test_a_second_server_on_the_same_workdir_is_refused_and_the_first_keeps_its_files(tmp_path):
+    workdir = tmp_path / "wd"
+    proc, info = start_demo_server("--workdir", str(workdir))
+    try:
+        before = {name: (workdir / name).read_text() for name in FILES}
+        out = demo_server("--workdir", str(workdir))
+        assert out.returncode == 2 and out.stdout == ""
+        assert out.stderr.strip() == (f"homelab-tui: demo-server: --workdir {workdir}: another demo-server is "
+                                      "serving from this directory; nothing was changed (stop it, or give another "
+                                      "directory)")
+        assert {name: (workdir / name).read_text() for name in FILES} == before
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    serve_once(workdir)  # the lock went with the first server
