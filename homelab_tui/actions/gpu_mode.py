@@ -24,14 +24,14 @@ from homelab_tui.actions.base import (Action, ActionContext, ActionError, Confli
                                       Plan, Progress, RefusedError, Target, VerifyError)
 from homelab_tui.actions.gpu_record import (SwitchRaceError, check_owned, claim, describe_other, guarded_scale,
                                             record_on, release)
-from homelab_tui.actions.gpu_state import (PendingSwitch, SwitchSteps, pending_from_annotations, preflight_problems,
-                                           switch_steps)
+from homelab_tui.actions.gpu_state import SwitchSteps, preflight_problems, switch_steps
 from homelab_tui.actions.kube_ops import (list_items, object_path, pod_is_ready, pod_state_text, selector_of,
                                           wait_for)
 from homelab_tui.actions.rollout import FAILING
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.gpu import CONFLICT, GpuStatus, derive_gpu_mode
+from homelab_tui.model.gpu_switch import PendingSwitch, pending_from_annotations
 from homelab_tui.sources.kube_client import KubeApi, KubeError
 
 
@@ -128,10 +128,11 @@ def status_lines(reading: GpuReading, settings: Settings) -> list[str]:
     node = {True: "Ready", False: "NotReady", None: "not found"}[st.node_ready]
     lines = [f"GPU mode: {st.mode}", f"  {st.reason}", f"  node {st.node}: {node}, {st.gpu_allocatable} GPU"]
     lines += [f"  {settings.gpu.namespace}/{d.text} ready" if d.exists else f"  {d.text}" for d in st.deployments]
-    if reading.pending:
+    lines += [f"  {f.subject}: {f.reason}" for f in st.findings[1:]]
+    if reading.pending:  # the verdict above names it; this says what to do
         p = reading.pending
-        lines.append(f"  ⚠ {p.describe()}: finish with `gpu-mode {p.to_mode}`"
-                     + (f" or roll back with `gpu-mode {p.from_mode}`" if p.from_mode else ""))
+        lines.append(f"  ⚠ the switch is not finished: finish it with `gpu-mode {p.to_mode}`"
+                     + (f" or roll it back with `gpu-mode {p.from_mode}`" if p.from_mode else ""))
     return lines
 
 

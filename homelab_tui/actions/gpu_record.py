@@ -1,7 +1,7 @@
 """The GPU switch record as a lock: compare-and-swap writes, and changes made only while it is ours.
 
 Two switches may start at once (two dashboards, or a dashboard and ``homelab-tui gpu-mode``). Each
-writes its record (:class:`~homelab_tui.actions.gpu_state.PendingSwitch`, with a token unique to the
+writes its record (:class:`~homelab_tui.model.gpu_switch.PendingSwitch`, with a token unique to the
 run) on every GPU deployment, in the order of ``gpu.gpu_deployments``, as a merge patch carrying the
 ``metadata.resourceVersion`` just read: the API server refuses it with 409 if the deployment moved on.
 A 409 is retried only while the record found is still the one expected; a different record means
@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Mapping
 
 from homelab_tui.actions.base import ConflictError, Target
-from homelab_tui.actions.gpu_state import ANNOTATION, PendingSwitch
+from homelab_tui.model.gpu_switch import ANNOTATION, PendingSwitch
 from homelab_tui.actions.kube_ops import MERGE_PATCH, object_path, resource_version, set_replicas
 from homelab_tui.config import GpuSettings
 from homelab_tui.sources.kube_client import KubeApi, KubeError

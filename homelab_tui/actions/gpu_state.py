@@ -1,82 +1,18 @@
-"""Pure parts of the GPU-mode switch: the durable switch record and the steps a switch takes.
+"""Pure parts of the GPU-mode switch: the steps a switch takes and its checks before it starts.
 
-The record (annotation :data:`ANNOTATION` on every GPU-mode deployment) is written before the first
-change and removed after the switch is verified. A dashboard that starts while one is present shows a
-half-done switch and offers to finish it (switch to ``to`` again) or roll it back (switch to ``from``
-with the replica counts remembered in the record).
+The durable switch record is :class:`homelab_tui.model.gpu_switch.PendingSwitch`. A dashboard that starts
+while one is present shows a half-done switch and offers to finish it (switch to ``to`` again) or roll it
+back (switch to ``from`` with the replica counts remembered in the record).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Mapping
 
 from homelab_tui.config import GpuSettings
-from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.gpu import GpuStatus
-
-ANNOTATION = "homelab-tui/gpu-mode-switch"
-
-
-@dataclass(frozen=True)
-class PendingSwitch:
-    """A switch that was started and not (yet) verified and cleared."""
-
-    from_mode: str
-    to_mode: str
-    started: str
-    user: str = ""
-    #: spec.replicas of every GPU deployment before the switch (what a rollback restores)
-    replicas: Mapping[str, int] = field(default_factory=dict)
-    #: replicas the switch scales its target deployment to (what finishing it restores)
-    target: Mapping[str, int] = field(default_factory=dict)
-    #: unique per run of a switch: tells two switches apart even when they go the same way
-    token: str = ""
-
-    def to_json(self) -> str:
-        return json.dumps({"from": self.from_mode, "to": self.to_mode, "started": self.started, "user": self.user,
-                           "replicas": dict(self.replicas), "target": dict(self.target), "token": self.token},
-                          sort_keys=True)
-
-    @staticmethod
-    def from_json(text: str) -> "PendingSwitch | None":
-        """Parse a record; None for anything malformed (a hand-edited annotation must not crash us)."""
-        try:
-            data = json.loads(text)
-        except (TypeError, ValueError):
-            return None
-        if not isinstance(data, dict) or not isinstance(data.get("to"), str):
-            return None
-
-        def counts(value: Any) -> dict[str, int]:
-            if not isinstance(value, dict):
-                return {}
-            return {str(k): v for k, v in value.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
-
-        return PendingSwitch(from_mode=str(data.get("from") or ""), to_mode=data["to"],
-                             started=str(data.get("started") or ""), user=str(data.get("user") or ""),
-                             replicas=counts(data.get("replicas")), target=counts(data.get("target")),
-                             token=str(data.get("token") or ""))
-
-    def describe(self) -> str:
-        who = f" by {self.user}" if self.user else ""
-        return f"a GPU switch {self.from_mode or '?'} → {self.to_mode} started {self.started}{who} is not finished"
-
-
-def pending_in(cluster: ClusterState, gpu: GpuSettings) -> PendingSwitch | None:
-    """The half-done switch as the watch cache sees it (no I/O: for the GPU screen's render)."""
-    deployments = [cluster.find("deployments", gpu.namespace, name) for name in gpu.gpu_deployments]
-    return pending_from_annotations([(d.get("metadata") or {}).get("annotations") or {}
-                                     for d in deployments if d is not None])
-
-
-def pending_from_annotations(annotations: list[Mapping[str, Any]]) -> PendingSwitch | None:
-    """The newest valid record among the deployments' annotations."""
-    records = [PendingSwitch.from_json(str(a.get(ANNOTATION))) for a in annotations if a.get(ANNOTATION)]
-    valid = [r for r in records if r is not None]
-    return max(valid, key=lambda r: r.started) if valid else None
-
+from homelab_tui.model.gpu_switch import PendingSwitch
 
 @dataclass(frozen=True)
 class SwitchSteps:

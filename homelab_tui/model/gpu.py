@@ -4,7 +4,9 @@ Modes come from ``settings.gpu.modes`` (default: ``ml`` → vllm-server, ``r1`` 
 vllm-r1, ``gaming`` → none). A mode is *current* when its deployment is the only
 GPU deployment up and ready. Two up at once is a ``conflict`` (FAIL: ML and R1
 are mutually exclusive on the 12 GB card); a deployment whose ready count
-differs from its desired count is a ``transition`` (WARN).
+differs from its desired count is a ``transition`` (WARN), and so is a switch whose record is still on
+the deployments (:mod:`homelab_tui.model.gpu_switch`): a switch stopped halfway — the process killed, the
+API gone mid-way — can leave every deployment at 0, which is not the free mode nobody chose.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
+from homelab_tui.model.gpu_switch import pending_in
 from homelab_tui.model.health import Finding, State, worst
 from homelab_tui.model.nodes import GPU_RESOURCE, find_node
 from homelab_tui.model.objects import find, gpu_request, name_of, namespace_of, spec_of
@@ -107,10 +110,16 @@ def derive_gpu_mode(cluster: ClusterState, settings: Settings, now: float) -> Gp
     up = [d for d in deps if d.up]
     moving = [d for d in deps if d.exists and d.ready != d.desired]
     free_mode = next((m.name for m in settings.gpu.modes if not m.deployment), "")
+    pending = pending_in(cluster, settings.gpu)
+    if pending is not None:
+        now_text = ", ".join(d.text for d in deps if d.exists) or "no GPU-mode deployment"
+        findings.append(Finding(State.WARN, "GPU mode", f"{pending.describe()} (now {now_text})"))
     if len(up) > 1:
         mode = CONFLICT
         findings.append(Finding(State.FAIL, "GPU mode", "both " + " and ".join(d.name for d in up)
                                 + " are up: they are mutually exclusive (12 GB VRAM)"))
+    elif pending is not None:
+        mode = TRANSITION
     elif moving:
         mode = TRANSITION
         findings.append(Finding(State.WARN, "GPU mode", "switching: " + ", ".join(d.text for d in moving)))

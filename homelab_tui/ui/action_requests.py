@@ -8,11 +8,12 @@ from __future__ import annotations
 from homelab_tui.actions import registry
 from homelab_tui.actions.base import Target
 from homelab_tui.actions.gpu_mode import gpu_target, resume_offers
-from homelab_tui.actions.gpu_state import current_mode, pending_in
+from homelab_tui.actions.gpu_state import current_mode
 from homelab_tui.actions.secret_info import SecretInfo
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.gpu import derive_gpu_mode
+from homelab_tui.model.gpu_switch import pending_in
 from homelab_tui.ui.action_types import ActionRequest
 
 #: ClusterState keys of the workload kinds

@@ -150,7 +150,10 @@ def test_a_failed_switch_left_half_done_when_rollback_declined(lab, tmp_path, mo
     assert run.asked == ["Switch the GPU mode?", "Roll back to GPU mode ml?"]
     assert "left half-done: roll back later with `homelab-tui gpu-mode ml`" in out
     code, out, _ = run("status")
-    assert code == 0 and "is not finished: finish with `gpu-mode r1` or roll back with `gpu-mode ml`" in out
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "GPU mode: transition", out  # never the free mode nobody chose
+    assert lines[1].startswith("  a GPU switch ml → r1 started ") and "is not finished (now vllm-server" in lines[1]
+    assert lines[-1] == "  ⚠ the switch is not finished: finish it with `gpu-mode r1` or roll it back with `gpu-mode ml`"
 
 
 def test_bad_kubeconfig_is_exit_3(tmp_path):

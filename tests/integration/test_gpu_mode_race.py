@@ -10,7 +10,7 @@ from typing import Any
 from homelab_tui.actions import registry
 from homelab_tui.actions.base import ActionContext, Outcome, make_context
 from homelab_tui.actions.gpu_mode import gpu_target, pending_switch
-from homelab_tui.actions.gpu_state import ANNOTATION
+from homelab_tui.model.gpu_switch import ANNOTATION
 from homelab_tui.cli_gpu import EXIT_REFUSED, run_gpu_mode
 from homelab_tui.config import Settings
 from homelab_tui.sources.kube_client import KubeTarget, load_kube_api

@@ -21,7 +21,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from homelab_tui.actions.gpu_state import ANNOTATION
+from homelab_tui.model.gpu_switch import ANNOTATION
 from homelab_tui.demo.runner import DemoLab
 from homelab_tui.demo.store import ClusterStore as Store
 from homelab_tui.ui.actions_runner import runner_for

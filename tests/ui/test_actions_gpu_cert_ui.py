@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 from textual.widgets import OptionList
 
-from homelab_tui.actions.gpu_state import ANNOTATION, PendingSwitch
+from homelab_tui.model.gpu_switch import ANNOTATION, PendingSwitch
 from homelab_tui.ui.app import HomelabApp
 from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
 from homelab_tui.ui.widgets.table import DashboardTable

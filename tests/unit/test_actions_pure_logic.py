@@ -8,12 +8,12 @@ import pytest
 
 from homelab_tui.actions.base import ActionError
 from homelab_tui.actions.certs import MESSAGE, REASON, issuing_conditions, renewal_state
-from homelab_tui.actions.gpu_state import ANNOTATION, PendingSwitch, pending_from_annotations, pending_in, \
-    preflight_problems, switch_steps
+from homelab_tui.actions.gpu_state import preflight_problems, switch_steps
 from homelab_tui.actions.rollout import RESTARTED_AT, restart_patch, rollout_status
 from homelab_tui.config import GpuSettings
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.gpu import GpuDeployment, GpuPod, GpuStatus
+from homelab_tui.model.gpu_switch import ANNOTATION, PendingSwitch, pending_from_annotations, pending_in
 from homelab_tui.model.health import State
 
 GPU = GpuSettings()

@@ -7,18 +7,21 @@ from tests.unit.factories import cluster, container, deployment, node, pod, pod_
 from homelab_tui.config import GpuMode, GpuSettings, Settings
 from homelab_tui.model.health import State
 from homelab_tui.model.gpu import CONFLICT, TRANSITION, UNKNOWN_MODE, derive_gpu_mode
+from homelab_tui.model.gpu_switch import ANNOTATION, PendingSwitch
 
 S = Settings()
 NOW = 1_800_000_000.0
 GPU_SPEC = pod_spec([container("vllm", "vllm/vllm-openai", gpu=1)])
 
 
-def _lab(server=(1, 1), r1=(0, 0), gpu_ready="True", extra=()):
-    return cluster(
-        node("k3s-gpu-worker", ready=gpu_ready, gpus=1),
+def _lab(server=(1, 1), r1=(0, 0), gpu_ready="True", extra=(), record: PendingSwitch | None = None):
+    deployments = [
         deployment("vllm-server", "ml", replicas=server[0], ready=server[1], spec=GPU_SPEC, strategy="Recreate"),
-        deployment("vllm-r1", "ml", replicas=r1[0], ready=r1[1], spec=GPU_SPEC, strategy="Recreate"),
-        *extra)
+        deployment("vllm-r1", "ml", replicas=r1[0], ready=r1[1], spec=GPU_SPEC, strategy="Recreate")]
+    if record is not None:  # as a switch writes it, on every GPU-mode deployment
+        for d in deployments:
+            d["metadata"]["annotations"] = {ANNOTATION: record.to_json()}
+    return cluster(node("k3s-gpu-worker", ready=gpu_ready, gpus=1), *deployments, *extra)
 
 
 def test_ml_mode():
@@ -37,6 +40,30 @@ def test_transition_warns():
     g = derive_gpu_mode(_lab(server=(0, 1)), S, NOW)  # scaling down, pod still ready
     assert g.mode == TRANSITION and g.state is State.WARN and "vllm-server 1/0" in g.reason
     assert derive_gpu_mode(_lab(server=(0, 0), r1=(1, 0)), S, NOW).mode == TRANSITION
+
+
+HALF_DONE = PendingSwitch("ml", "r1", "2026-11-26T10:00:00Z", user="tom", token="t1")
+
+
+def test_a_half_done_switch_is_a_transition_never_the_free_mode():
+    # killed after vllm-server went to 0 and before vllm-r1 came up: every deployment is at 0, as in gaming
+    g = derive_gpu_mode(_lab(server=(0, 0), record=HALF_DONE), S, NOW)
+    assert g.mode == TRANSITION and g.state is State.WARN
+    assert g.reason == ("a GPU switch ml → r1 started 2026-11-26T10:00:00Z by tom is not finished "
+                        "(now vllm-server 0/0, vllm-r1 0/0)")
+    # stopped after vllm-r1 was Ready, before the record was cleared: it looks like r1, and is not done
+    assert derive_gpu_mode(_lab(server=(0, 0), r1=(1, 1), record=HALF_DONE), S, NOW).mode == TRANSITION
+    # both up with a record: the conflict wins, and the record is still named
+    both = derive_gpu_mode(_lab(r1=(1, 1), record=HALF_DONE), S, NOW)
+    assert both.mode == CONFLICT and both.state is State.FAIL
+    assert [f.state for f in both.findings] == [State.FAIL, State.WARN] and "is not finished" in both.findings[1].reason
+
+
+def test_a_malformed_record_is_ignored():
+    c = _lab(server=(0, 0))
+    for d in c.get("deployments"):
+        d["metadata"]["annotations"] = {ANNOTATION: "{not json"}
+    assert derive_gpu_mode(c, S, NOW).mode == "gaming"
 
 
 def test_both_up_is_a_conflict_failure():
