@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from homelab_tui.model.conventions import check_conventions, rule
+from homelab_tui.model.conventions import NOT_CHECKED_LIVE, check_conventions, rule
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.demo.runner import DemoLab
 from homelab_tui.ui.app import make_app
@@ -39,7 +39,19 @@ async def test_violations_listed_with_why_and_fix():
         first = expected[0]
         assert rule(first.rule_id).fix[:40] in " ".join(text.split())
         # the screen says which of the project's rules it cannot check, so its list is not read as full compliance
-        assert "not checkable from the cluster: manifest comment headers" in " ".join(text.split())
+        assert "not checkable from the cluster (6): manifest headers with FR/NFR · one file per service" in text
+
+
+async def test_the_whole_not_checkable_list_shows_at_80_columns():
+    app = build_app(demo_state())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("8")
+        await settle(pilot)
+        summary = " ".join(app.screen.query_one("#conventions-summary").render().plain.split())
+        shown = " ".join(screen_text(app).split())
+        assert summary.endswith(" · ".join(NOT_CHECKED_LIVE))
+        for item in NOT_CHECKED_LIVE:  # on screen, not cut off by the summary's height
+            assert item in shown, item
 
 
 async def test_fixing_a_violation_makes_it_disappear():

@@ -78,8 +78,8 @@ class ConventionsScreen(DashboardScreen):
             broken = len({v.rule_id for v in violations})
             summary.update(Text.assemble(
                 (f"{len(violations)} violation(s)", "bold" if violations else ""),
-                f" of {broken} rule(s) · {len(RULES)} rules from the home-lab's project context checked live\n",
-                ("not checkable from the cluster: " + "; ".join(NOT_CHECKED_LIVE), "dim")))
+                f" of {broken} rule(s) · {len(RULES)} of the project context's rules checked live\n",
+                (f"not checkable from the cluster ({len(NOT_CHECKED_LIVE)}): " + " · ".join(NOT_CHECKED_LIVE), "dim")))
         self._violations = {row_key(v, i): v for i, v in enumerate(violations)}
         self.query_one("#violations", DashboardTable).set_rows(
             [(key, violation_cells(v)) for key, v in self._violations.items()])
