@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from homelab_tui.demo.seed_apps import APPS, App, Volume
-from homelab_tui.demo.seed_cluster import cluster_objects
+from homelab_tui.demo.seed_cluster import builtin_namespaces, cluster_objects
 from homelab_tui.demo.seed_extras import config_maps, edge_services, seed_events, violations
 from homelab_tui.demo.seed_network import exposure
 from homelab_tui.demo.seed_util import Gen
@@ -50,4 +50,4 @@ def build_objects(now: dt.datetime, scale: int = 1, seed: int = 7) -> list[dict]
     objects += exposure(apps, gen)
     objects += config_maps(gen) + edge_services(gen) + violations(gen)
     objects += seed_events(gen, objects)
-    return objects
+    return objects + builtin_namespaces(gen)

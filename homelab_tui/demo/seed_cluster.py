@@ -57,9 +57,16 @@ def node(name: str, gen: Gen) -> dict:
                        "images": []}}
 
 
+#: the namespaces K3s creates itself, empty in the home-lab (the Namespaces screen lists them, unjudged)
+K3S_BUILTIN_NAMESPACES = ("default", "kube-node-lease", "kube-public")
+#: namespaces the API server makes, so they carry no labels of the home-lab's manifests
+K3S_MADE = frozenset({"kube-system", *K3S_BUILTIN_NAMESPACES})
+
+
 def namespace(name: str, gen: Gen) -> dict:
-    labels = {"kubernetes.io/metadata.name": name,
-              **recommended(name, "namespace", "kubectl", instance=f"{name}-namespace")}
+    labels = {"kubernetes.io/metadata.name": name}
+    if name not in K3S_MADE:
+        labels.update(recommended(name, "namespace", "kubectl", instance=f"{name}-namespace"))
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": gen.md(name, labels=labels, days=300),
             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
 
@@ -93,6 +100,11 @@ def cluster_issuer(gen: Gen) -> dict:
                        "conditions": [{"type": "Ready", "status": "True", "reason": "ACMEAccountRegistered",
                                        "message": "The ACME account was registered with the ACME server",
                                        "lastTransitionTime": gen.ago(days=290), "observedGeneration": 1}]}}
+
+
+def builtin_namespaces(gen: Gen) -> list[dict]:
+    """K3s' empty namespaces (made last, so that the rest of the seed does not depend on them)."""
+    return [namespace(ns, gen) for ns in K3S_BUILTIN_NAMESPACES]
 
 
 def cluster_objects(gen: Gen) -> list[dict]:

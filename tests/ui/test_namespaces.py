@@ -97,7 +97,7 @@ async def test_the_cursor_stays_on_its_namespace_while_the_filter_narrows(app: H
         await settle(pilot)
         await pilot.press("slash", "d")
         await settle(pilot)
-        assert table.row_keys == ["data", "docs", "dev"]
+        assert table.row_keys == ["data", "docs", "dev", "default", "kube-node-lease"]
         assert table.highlighted_key == "docs"
         assert "docs · 2 findings" in screen_text(app)
 

@@ -97,6 +97,13 @@ def test_crashloop_pod(lab):
     assert pods and pods[0].status == "CrashLoopBackOff"
 
 
+def test_k3s_empty_namespaces_are_listed_after_the_table_and_not_judged(lab):
+    summaries = summarize_namespaces(lab, S, NOW)
+    assert [s.name for s in summaries] == [*S.namespaces, "default", "kube-node-lease", "kube-public"]
+    builtins = summaries[-3:]
+    assert all(s.exists and not s.known and s.state is State.OK and not s.findings for s in builtins)
+
+
 def test_ml_mode_nodes_and_tiers(lab):
     g = derive_gpu_mode(lab, S, NOW)
     assert g.mode == "ml" and g.state is State.OK and g.node_ready is True and g.gpu_allocatable == 1
