@@ -31,10 +31,12 @@ exit codes:
   1    runtime failure (e.g. the simulated home-lab could not start)
   2    bad command line (unknown flag or command, bad value; demo-server: a --workdir that is not a
        directory, holds files demo-server did not write, or another demo-server serves from)
-  3    bad configuration (config file, --kubeconfig file)
+  3    bad configuration (config file; a --kubeconfig file that does not exist: the dashboard shows a
+       malformed one as the Kubernetes source's error, gpu-mode exits 3 for it too)
   4    gpu-mode: refused, nothing changed (pre-flight failed, half-done switch, another switch started
        first, --read-only, not confirmed)
-  5    gpu-mode: the switch failed or timed out after it began (the message says if it was rolled back)
+  5    gpu-mode: the switch failed or timed out after it began, or another switch took it over (the
+       message says if it was rolled back)
   6    gpu-mode status: conflicting state (more than one vLLM deployment up)
   130  interrupted
   check uses the Nagios codes instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN

@@ -127,4 +127,5 @@ def test_the_readmes_configuration_example_loads_and_keeps_the_defaults():
     assert (s.prometheus, s.kubernetes, s.thresholds, s.gpu) == (defaults.prometheus, defaults.kubernetes,
                                                                  defaults.thresholds, defaults.gpu)
     assert s.inference == defaults.inference and s.domain == defaults.domain
+    assert s.litellm.key_file == defaults.litellm.key_file  # the example names no key file: the default applies
     assert set(s.namespaces) == set(defaults.namespaces) | {"gpu-operator"}
