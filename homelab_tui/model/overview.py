@@ -203,11 +203,11 @@ def build_area(area: str, state: DashboardState, settings: Settings, now: float)
     errors = [f"{s.source}: {s.error}" for s in used if s.error and (s.source != "kubernetes" or cluster is None)]
     if cluster is not None:
         errors[:0] = _kube_errors(state.cluster.error, cluster, wanted)
+    if cluster is None:  # judged from nothing: no data age (another source's age would read as this verdict's)
+        why = state.cluster.error or "no data yet"
+        return AreaStatus(area, TITLES[area], State.UNKNOWN, f"kubernetes: {why}", sources, None, tuple(errors))
     ages = [a for a in (s.age(now) for s in used if s.has_data and s.data is not None) if a is not None]
     age = max(ages) if ages else None
-    if cluster is None:
-        why = state.cluster.error or "no data yet"
-        return AreaStatus(area, TITLES[area], State.UNKNOWN, f"kubernetes: {why}", sources, age, tuple(errors))
     metrics = state.metrics.data if state.metrics.has_data else None
     try:
         if sources == ("kubernetes",):

@@ -75,6 +75,15 @@ def test_no_cluster_data_is_unknown_with_the_error():
     assert rows[0].source_errors == ("kubernetes: connection refused",) and rows[0].age is None
 
 
+def test_no_cluster_data_has_no_age_even_where_other_sources_answer():
+    fresh = _state(_healthy_cluster())  # Prometheus and LiteLLM have data
+    st = DashboardState(cluster=DashboardState().cluster.failed("connection refused", NOW), metrics=fresh.metrics,
+                        llm=fresh.llm)
+    by = _by_area(build_overview(st, S, NOW))
+    assert fresh.metrics.has_data and by["storage"].state is State.UNKNOWN
+    assert by["storage"].age is None and by["inference"].age is None  # not Prometheus' or LiteLLM's age
+
+
 def test_failed_source_with_last_good_data_keeps_verdict_and_adds_error():
     st = _state(_healthy_cluster(), cluster_age=120)
     st = DashboardState(cluster=st.cluster.failed("API unreachable", NOW), metrics=st.metrics, llm=st.llm)
