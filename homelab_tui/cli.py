@@ -70,11 +70,19 @@ class _Parser(argparse.ArgumentParser):
         args, extra = self.parse_known_args(argv)
         if extra:
             self.commands.get(args.command, self).error(f"unrecognized arguments: {' '.join(extra)}")
+        if args.command == "demo-server":
+            given = [flag for flag, dest in _GLOBAL_FLAGS if getattr(args, dest, None)]
+            if given:  # it would ignore them: it serves its own cluster and writes its own files
+                self.commands["demo-server"].error(f"demo-server takes no {', '.join(given)}: it writes its own "
+                                                   "kubeconfig and config.toml")
         return args
 
 
 #: global flags that take a value (the value is never the command)
 _VALUE_FLAGS = ("--kubeconfig", "--context", "--config")
+#: every global flag and its attribute
+_GLOBAL_FLAGS = (("--kubeconfig", "kubeconfig"), ("--context", "context"), ("--config", "config"),
+                 ("--read-only", "read_only"), ("--demo", "demo"))
 
 
 def _command_of(argv: Sequence[str]) -> str | None:
@@ -114,7 +122,9 @@ def _step(text: str) -> float:
     return value
 
 
-def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
+def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool, read_only_help: bool = True) -> None:
+    """The flags every command but demo-server takes (``check`` is read-only anyway: --read-only is accepted
+    there, and not offered in its --help)."""
     d = argparse.SUPPRESS if suppress else None
     p.add_argument("--kubeconfig", metavar="FILE", default=d,
                    help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
@@ -122,7 +132,7 @@ def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool) -> None:
     p.add_argument("--config", metavar="FILE", default=d,
                    help="config file (default: $XDG_CONFIG_HOME/homelab-tui/config.toml)")
     p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS if suppress else False,
-                   help="refuse every action that changes the cluster")
+                   help="refuse every action that changes the cluster" if read_only_help else argparse.SUPPRESS)
     p.add_argument("--demo", action="store_true", default=argparse.SUPPRESS if suppress else False,
                    help="run against the simulated home-lab, started in-process on 127.0.0.1")
 
@@ -146,14 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "serve until SIGINT or SIGTERM and exit 0.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_global_flags(demo, suppress=True)
     demo.add_argument("--scale", type=int, default=1, choices=range(1, 21), metavar="N",
                       help="multiply the home-lab's size (1-20; 10 = ~3,000 pods)")
     demo.add_argument("--step", type=_step, default=1.0, metavar="SECONDS",
                       help="seconds between simulated pod transitions (default 1)")
     demo.add_argument("--workdir", metavar="DIR",
                       help="where to write the kubeconfig, config.toml and litellm.key (default: a temp dir); "
-                           "refused if one of them is there and was not written by demo-server")
+                           "refused if one of them is there and was not written by demo-server, or while "
+                           "another demo-server serves from DIR")
 
     check = sub.add_parser(
         "check", help="evaluate the Overview's rules headless and exit with a Nagios code",
@@ -164,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "--full-health; other runs reuse its result for litellm.health_interval.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_global_flags(check, suppress=True)
+    _add_global_flags(check, suppress=True, read_only_help=False)
     check.add_argument("--json", action="store_true", help="print one JSON document (shape in the README)")
     check.add_argument("--only", metavar="AREAS", action="append",
                        help="comma-separated areas: nodes,namespaces,certificates,storage,gpu,inference,conventions "

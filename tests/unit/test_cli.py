@@ -21,6 +21,9 @@ def test_help_documents_exit_codes_and_commands():
     for text in ("demo-server", "check", "--kubeconfig", "--context", "--config", "--read-only", "--demo",
                  "exit codes", "HOMELAB_TUI_LITELLM_KEY"):
         assert text in out.stdout
+    assert "--kubeconfig FILE" not in run("demo-server", "--help").stdout
+    check = run("check", "--help").stdout
+    assert "--kubeconfig" in check and "--read-only" not in check  # check never changes anything anyway
 
 
 @pytest.mark.parametrize("args,code,fragment", [
@@ -41,6 +44,10 @@ def test_help_documents_exit_codes_and_commands():
     (["check", "--wait", "soon"], 3, "--wait: expected a number of seconds from 0 to 86400"),
     (["gpu-mode", "--bogus"], 2, "unrecognized arguments: --bogus (see homelab-tui gpu-mode --help)"),
     (["demo-server", "--scale", "x"], 2, "(see homelab-tui demo-server --help)"),
+    # demo-server serves its own cluster: a flag it would ignore is refused, before or after the command word
+    (["--kubeconfig", "/x", "--demo", "demo-server"], 2,
+     "demo-server takes no --kubeconfig, --demo: it writes its own kubeconfig and config.toml"),
+    (["demo-server", "--config", "c.toml"], 2, "unrecognized arguments: --config c.toml (see homelab-tui demo-server"),
     # no abbreviated flags: --kube is not --kubeconfig (and cannot hide the command word)
     (["--kube", "/x", "check"], 2, "invalid choice: '/x'"),
     (["check", "--wai", "1"], 3, "unrecognized arguments: --wai"),
