@@ -313,11 +313,11 @@ def _check(args: argparse.Namespace) -> int:
     if cache.save_error:
         _say(f"homelab-tui: check: warning: the full /health result was not saved ({cache.save_error}); "
              "the next runs cannot reuse it")
-    return report.exit_code if _write_out(render_json(report) if args.json else render_table(report)) \
+    return report.exit_code if write_out(render_json(report) if args.json else render_table(report)) \
         else EXIT_CHECK_UNKNOWN
 
 
-def _write_out(text: str) -> bool:
+def write_out(text: str) -> bool:
     """Print ``text``; characters stdout's encoding lacks become '?'. False when stdout is closed or broken."""
     out = sys.stdout
     if out is None:  # started with stdout closed (>&-)
@@ -365,7 +365,7 @@ def _demo_server(args: argparse.Namespace) -> int:
         _say(f"homelab-tui: demo-server: {exc}")
         return EXIT_FAILURE
     try:
-        if not _write_out(json.dumps(lab.info())):
+        if not write_out(json.dumps(lab.info())):
             return EXIT_FAILURE
         while not stop.wait(0.5):
             pass
@@ -378,4 +378,4 @@ if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
 
 
-__all__ = ["main", "build_parser", "EXIT_CONFIG"]
+__all__ = ["main", "build_parser", "write_out", "EXIT_CONFIG"]

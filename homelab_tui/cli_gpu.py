@@ -27,7 +27,8 @@ GPU_MODE_EXIT_CODES = """\
 exit codes:
   0    done: the mode was printed, was already the one asked for, or the switch was verified
   1    runtime failure before anything changed (API unreachable, unexpected API error, the API refused
-       the first write: the switch record)
+       the first write: the switch record), or status could not write its result (stdout closed, or a
+       closed pipe: one line on stderr)
   2    bad command line (unknown mode name, unknown flag)
   3    bad configuration (config file, kubeconfig, unknown context)
   4    refused, nothing changed: pre-flight failed (GPU node not Ready, deployment missing, another pod holds
@@ -76,8 +77,9 @@ def _prompt(question: str) -> bool:
 def run_gpu_mode(args: argparse.Namespace, settings: Settings, *, ask: Ask | None = None,
                  out: TextIO | None = None, err: TextIO | None = None, poll: float = 0.5) -> int:
     """Run ``gpu-mode``; returns the exit code (see :data:`GPU_MODE_EXIT_CODES`)."""
-    # a stream is None when the program started with it closed; print(file=None) would write to stdout
-    out, err, ask = out or sys.stdout or io.StringIO(), err or sys.stderr or io.StringIO(), ask or _prompt
+    # a stream is None when the program started with it closed; print(file=None) would write to stdout.
+    # out=None is the process's stdout, written as ``check`` writes it (a closed pipe is one line on stderr)
+    err, ask = err or sys.stderr or io.StringIO(), ask or _prompt
     mode = getattr(args, "mode", "status") or "status"
     if mode != "status" and settings.gpu.mode(mode) is None:
         known = ", ".join(["status", *(m.name for m in settings.gpu.modes)])
@@ -100,9 +102,11 @@ def run_gpu_mode(args: argparse.Namespace, settings: Settings, *, ask: Ask | Non
 
 
 class _GpuCli:
-    def __init__(self, args: argparse.Namespace, settings: Settings, ask: Ask, out: TextIO, err: TextIO,
+    def __init__(self, args: argparse.Namespace, settings: Settings, ask: Ask, out: TextIO | None, err: TextIO,
                  poll: float) -> None:
         self.args, self.settings, self.ask, self.out, self.err, self.poll = args, settings, ask, out, err, poll
+        #: False once stdout turned out closed or broken (said once; nothing more is written there)
+        self.out_ok = True
 
     def fail(self, message: str, code: int) -> int:
         print(f"homelab-tui: gpu-mode: {message}", file=self.err)
@@ -113,8 +117,21 @@ class _GpuCli:
         if outcome.audit_error:
             print(f"homelab-tui: gpu-mode: warning: {outcome.audit_error}", file=self.err, flush=True)
 
-    def say(self, line: str) -> None:
-        print(line, file=self.out, flush=True)
+    def say(self, *lines: str) -> bool:
+        """Print ``lines`` on stdout in one write; False when stdout is closed or broken (``| head -c0``).
+
+        That is said once on stderr, and stdout then points at /dev/null, as for ``check``; it changes
+        nothing a switch does (only ``status``, whose output is its result, exits 1 for it).
+        """
+        if not self.out_ok:
+            return False
+        if self.out is not None:
+            print("\n".join(lines), file=self.out, flush=True)
+            return True
+        from homelab_tui.cli import write_out  # check's closed-stdout handling
+
+        self.out_ok = write_out("\n".join(lines))
+        return self.out_ok
 
     def run(self, mode: str, kubeconfig: str | None, context: str | None) -> int:
         from homelab_tui.actions import registry
@@ -132,8 +149,8 @@ class _GpuCli:
                 reading = read_gpu(api, self.settings, time.time())
             except KubeError as exc:
                 return self.fail(f"cannot read the GPU state: {exc}", EXIT_FAILURE)
-            for line in status_lines(reading, self.settings):
-                self.say(line)
+            if not self.say(*status_lines(reading, self.settings)):
+                return EXIT_FAILURE
             if reading.status.mode == CONFLICT:
                 up = " and ".join(d.name for d in reading.status.deployments if d.up)
                 modes = "|".join(m.name for m in self.settings.gpu.modes)
@@ -152,8 +169,7 @@ class _GpuCli:
         if plan.noop:
             self.say(plan.title)
             return EXIT_OK
-        for line in plan.summary():
-            self.say(line)
+        self.say(*plan.summary())
         if not getattr(self.args, "yes", False) and not self.ask("Switch the GPU mode?"):
             return self.fail("not confirmed: nothing changed", EXIT_REFUSED)
         outcome = self._execute(action, ctx, plan)
@@ -180,8 +196,7 @@ class _GpuCli:
             back = action.plan(ctx, rollback.target, **rollback.params)
         except ActionError as exc:
             return self.fail(f"rollback not possible: {exc}", EXIT_SWITCH_FAILED)
-        for line in back.summary():
-            self.say(line)
+        self.say(*back.summary())
         result = self._execute(action, ctx, back)
         if result is not None and result.ok:
             self.say(f"rolled back: {result.message}")

@@ -24,7 +24,8 @@ from homelab_tui.actions.base import (Action, ActionContext, ActionError, Confli
                                       Plan, Progress, RefusedError, Target, VerifyError)
 from homelab_tui.actions.gpu_record import (SwitchRaceError, check_owned, claim, describe_other, guarded_scale,
                                             record_on, release)
-from homelab_tui.actions.gpu_state import SwitchSteps, preflight_problems, switch_steps
+from homelab_tui.actions.gpu_state import (SwitchSteps, fallback_deployments, fallback_warning,
+                                           preflight_problems, switch_steps)
 from homelab_tui.actions.kube_ops import (list_items, object_path, pod_is_ready, pod_state_text, selector_of,
                                           wait_for)
 from homelab_tui.actions.rollout import FAILING
@@ -32,6 +33,7 @@ from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.gpu import CONFLICT, GpuStatus, derive_gpu_mode
 from homelab_tui.model.gpu_switch import PendingSwitch, pending_from_annotations
+from homelab_tui.model.workloads import pod_phase, workload_counts
 from homelab_tui.sources.kube_client import KubeApi, KubeError
 
 
@@ -48,11 +50,15 @@ class GpuReading:
     pending: PendingSwitch | None
     #: deployment name -> the deployment object (existing ones only)
     deployments: Mapping[str, Mapping[str, Any]]
-    #: deployment name -> its pods (terminating ones too)
+    #: deployment name -> its live pods (terminating ones too; not the Failed or Succeeded ones)
     pods: Mapping[str, tuple[Mapping[str, Any], ...]]
 
     def pod_counts(self) -> dict[str, int]:
         return {name: len(pods) for name, pods in self.pods.items()}
+
+
+#: pod phases that hold nothing: an evicted pod is Failed, a completed one Succeeded
+FINISHED = ("Succeeded", "Failed")
 
 
 def _deployment(ns: str, name: str) -> Target:
@@ -82,15 +88,34 @@ def read_gpu(api: KubeApi, settings: Settings, now: float, *, every_pod: bool = 
         nodes = ()
     cluster = ClusterState(objects={"deployments": tuple(deployments.values()), "pods": tuple(pods),
                                     "nodes": nodes}, synced=frozenset({"deployments", "pods", "nodes"}))
+    # an evicted (Failed) or completed (Succeeded) pod holds no GPU and stays until pod GC: it is not live
+    live = [p for p in pods if (p.get("metadata") or {}).get("namespace") == gpu.namespace
+            and pod_phase(p) not in FINISHED]
     owned = {}
     for name, dep in deployments.items():
         selector = selector_of(dep)
-        owned[name] = tuple(p for p in pods if (p.get("metadata") or {}).get("namespace") == gpu.namespace
-                            and selector and all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v
-                                                 for k, v in selector.items()))
+        owned[name] = tuple(p for p in live if selector and all(
+            ((p.get("metadata") or {}).get("labels") or {}).get(k) == v for k, v in selector.items()))
     pending = pending_from_annotations([(d.get("metadata") or {}).get("annotations") or {}
                                         for d in deployments.values()])
     return GpuReading(derive_gpu_mode(cluster, settings, now), pending, deployments, owned)
+
+
+def _read_tiers(api: KubeApi, settings: Settings, status: GpuStatus, to_mode: str) -> dict[str, tuple[bool, str]]:
+    """(up, what it is) of each fallback tier's deployment when ``to_mode`` stops the primary alias's."""
+    tiers: dict[str, tuple[bool, str]] = {}
+    for tier in fallback_deployments(settings, status, to_mode):
+        if not tier.deployment:
+            continue
+        try:
+            ready, desired = workload_counts(api.get(object_path(_deployment(tier.namespace, tier.deployment))),
+                                             "Deployment")
+        except KubeError as exc:
+            tiers[f"{tier.namespace}/{tier.deployment}"] = (False, "missing" if exc.status == 404 else
+                                                             f"unreadable: {exc}")
+            continue
+        tiers[f"{tier.namespace}/{tier.deployment}"] = (ready > 0, f"{ready}/{desired} ready")
+    return tiers
 
 
 def pending_switch(api: KubeApi, settings: Settings) -> PendingSwitch | None:
@@ -107,19 +132,37 @@ def pending_switch(api: KubeApi, settings: Settings) -> PendingSwitch | None:
     return pending_from_annotations(annotations)
 
 
+def can_roll_back(pending: PendingSwitch, settings: Settings) -> bool:
+    """Whether the half-done switch has a mode to go back to (not a rollback itself, not from a conflict)."""
+    return bool(pending.from_mode) and pending.from_mode != pending.to_mode \
+        and settings.gpu.mode(pending.from_mode) is not None
+
+
 def resume_offers(pending: PendingSwitch | None, settings: Settings) -> tuple[FollowUp, ...]:
     """What to offer for a half-done switch: roll back to its previous mode (key "rollback"), or retry it."""
     if pending is None:
         return ()
     target = gpu_target(settings)
     offers = []
-    if pending.from_mode and pending.from_mode != pending.to_mode and settings.gpu.mode(pending.from_mode):
+    if can_roll_back(pending, settings):
         offers.append(FollowUp(f"Roll back to GPU mode {pending.from_mode}", GpuModeAction.id, target,
                                {"mode": pending.from_mode}, key="rollback"))
     if settings.gpu.mode(pending.to_mode):
-        offers.append(FollowUp(f"Retry switching to {pending.to_mode}", GpuModeAction.id, target,
-                               {"mode": pending.to_mode}, key="retry"))
+        label = f"Finish rolling back to {pending.to_mode}" if pending.rollback_of \
+            else f"Retry switching to {pending.to_mode}"
+        offers.append(FollowUp(label, GpuModeAction.id, target, {"mode": pending.to_mode}, key="retry"))
     return tuple(offers)
+
+
+def undoes(pending: PendingSwitch | None, mode: str) -> dict[str, str]:
+    """The switch a switch to ``mode`` rolls back ({"from", "to", "started"}), or {} when it is no rollback."""
+    if pending is None:
+        return {}
+    if pending.rollback_of:  # finishing a rollback (the only way on from one)
+        return dict(pending.rollback_of)
+    if mode == pending.from_mode != pending.to_mode:
+        return {"from": pending.from_mode, "to": pending.to_mode, "started": pending.started}
+    return {}
 
 
 def status_lines(reading: GpuReading, settings: Settings) -> list[str]:
@@ -131,8 +174,9 @@ def status_lines(reading: GpuReading, settings: Settings) -> list[str]:
     lines += [f"  {f.subject}: {f.reason}" for f in st.findings[1:]]
     if reading.pending:  # the verdict above names it; this says what to do
         p = reading.pending
-        lines.append(f"  ⚠ the switch is not finished: finish it with `gpu-mode {p.to_mode}`"
-                     + (f" or roll it back with `gpu-mode {p.from_mode}`" if p.from_mode else ""))
+        lines.append(f"  ⚠ the {'rollback' if p.rollback_of else 'switch'} is not finished: finish it with "
+                     f"`gpu-mode {p.to_mode}`"
+                     + (f" or roll it back with `gpu-mode {p.from_mode}`" if can_roll_back(p, settings) else ""))
     return lines
 
 
@@ -167,11 +211,13 @@ class GpuModeAction(Action):
             raise ActionError(f"{self.label} on {gpu.node}: {exc}") from None
         pending = reading.pending
         if pending is not None and mode not in (pending.to_mode, pending.from_mode):
-            raise RefusedError(f"{pending.describe()}: finish it (gpu-mode {pending.to_mode}) or roll it back "
-                               f"(gpu-mode {pending.from_mode}) first")
+            back = f" or roll it back (gpu-mode {pending.from_mode})" if can_roll_back(pending, ctx.settings) else ""
+            raise RefusedError(f"{pending.describe()}: finish it (gpu-mode {pending.to_mode}){back} first")
         problems, warnings = preflight_problems(gpu, reading.status, mode)
         if problems:
             raise RefusedError("pre-flight failed: " + "; ".join(problems))
+        fallback = fallback_warning(ctx.settings, reading.status, mode,
+                                    _read_tiers(ctx.api, ctx.settings, reading.status, mode))
         steps = switch_steps(gpu, reading.status, mode, pending, reading.pod_counts())
         ns = gpu.namespace
         changes = [f"scale {ns}/{name} {n} → 0 and wait until its pods are gone" for name, n in steps.down]
@@ -188,10 +234,15 @@ class GpuModeAction(Action):
             warnings.insert(0, f"{pending.describe()} — {how}")
             if not changes:
                 changes.append("clear the record of the half-done switch")
+        if fallback and changes:
+            warnings.append(fallback)
         details = {"from": steps.from_mode, "to": mode, "wait": wait, "replicas_before": dict(steps.replicas),
                    "down": [name for name, _ in steps.down], "up": list(steps.up) if steps.up else None}
+        undone = undoes(pending, mode)
+        if undone:  # the audit line says which switch this rolls back
+            details["rollback_of"] = undone
         if pending is not None:
-            title = (f"Finish the GPU switch {pending.from_mode or '?'} → {mode}" if mode == pending.to_mode
+            title = (f"Finish the GPU {pending.title}" if mode == pending.to_mode
                      else f"Roll back the GPU switch {pending.from_mode} → {pending.to_mode} (back to {mode})")
         elif reading.status.mode == CONFLICT:
             up = [d.name for d in reading.status.deployments if d.up]
@@ -225,26 +276,23 @@ class GpuModeAction(Action):
         try:
             claim(ctx.api, gpu, names, expected, record)
         except KubeError as exc:
-            raise self._claim_failed(ctx, steps, record, exc) from None
-        progress(f"recorded the switch {record.from_mode or '?'} → {record.to_mode} on the deployments")
+            raise self._claim_failed(ctx, record, exc) from None
+        progress(f"recorded the {record.title} on the deployments")
         try:
             self._switch(ctx, steps, record, bool(plan.details.get("wait", True)), progress, cancel)
             release(ctx.api, gpu, names, record)
         except SwitchRaceError as exc:
-            raise SwitchRaceError(f"switch {steps.from_mode or '?'} → {steps.to_mode} stopped: {exc}; "
-                                  f"now {self._state_text(ctx)}", changed=True) from None
+            raise SwitchRaceError(f"{record.title} stopped: {exc}; now {self._state_text(ctx)}", changed=True) from None
         except (ActionError, KubeError) as exc:
             state = self._state_text(ctx)
             # a 409 storm mid-way is a failure of this (still recorded) switch, not a refusal
             kind = type(exc) if isinstance(exc, ActionError) and not isinstance(exc, ConflictError) else ActionError
-            raise kind(f"switch {steps.from_mode or '?'} → {steps.to_mode} failed: {exc}; now {state}; "
-                       "recorded as half-done") from None
+            raise kind(f"{record.title} failed: {exc}; now {state}; recorded as half-done") from None
         return Outcome(True, "ok", f"GPU mode is {steps.to_mode} ({self._state_text(ctx)})")
 
-    def _claim_failed(self, ctx: ActionContext, steps: SwitchSteps, record: PendingSwitch,
-                      error: KubeError) -> ActionError:
+    def _claim_failed(self, ctx: ActionContext, record: PendingSwitch, error: KubeError) -> ActionError:
         """The API refused to write the switch record: nothing changed, unless part of the record was written."""
-        switch = f"switch {steps.from_mode or '?'} → {steps.to_mode}"
+        switch = record.title
         try:
             deployments = read_gpu(ctx.api, ctx.settings, ctx.clock(), every_pod=False).deployments.values()
             written = any(record_on(d) == record for d in deployments)
@@ -261,6 +309,12 @@ class GpuModeAction(Action):
         if pending is not None and pending.to_mode == steps.to_mode:
             # finishing: keep the rollback, under a token of its own
             return dataclasses.replace(pending, target=target or pending.target, token=uuid.uuid4().hex)
+        undone = undoes(pending, steps.to_mode)
+        if pending is not None and undone:
+            # rolling back: keep the mode and the replica counts from before the first switch, so a rollback
+            # that fails too still leads back there (and never to the mode seen half-way)
+            return dataclasses.replace(pending, to_mode=steps.to_mode, started=_stamp(ctx.clock()), user=ctx.user,
+                                       target=target, token=uuid.uuid4().hex, rollback_of=undone)
         return PendingSwitch(from_mode=steps.from_mode, to_mode=steps.to_mode, started=_stamp(ctx.clock()),
                              user=ctx.user, replicas=dict(steps.replicas), target=target, token=uuid.uuid4().hex)
 
@@ -334,6 +388,8 @@ class GpuModeAction(Action):
             return ()  # another switch (or someone else) owns the GPU deployments now: offer nothing over it
         try:
             pending = pending_switch(ctx.api, ctx.settings)
-        except KubeError:
-            pending = PendingSwitch(str(plan.details.get("from") or ""), str(plan.details["to"]), "")
+        except KubeError:  # cannot read the record: offer what this plan's own record would offer
+            undone = plan.details.get("rollback_of") or {}
+            pending = PendingSwitch(str(undone.get("from") or plan.details.get("from") or ""), str(plan.details["to"]),
+                                    "", rollback_of=undone)
         return resume_offers(pending, ctx.settings)

@@ -50,7 +50,8 @@ def describe_other(other: PendingSwitch | None) -> str:
     if other is None:
         return "the switch record was removed (another GPU switch finished, or someone cleared it)"
     who = f" by {other.user}" if other.user else ""
-    return f"another GPU switch started ({other.from_mode or '?'} → {other.to_mode}, {other.started}{who})"
+    what = other.title if other.rollback_of else f"{other.from_mode or '?'} → {other.to_mode}"
+    return f"another GPU switch started ({what}, {other.started}{who})"
 
 
 def _taken_over(found: PendingSwitch | None) -> SwitchRaceError:

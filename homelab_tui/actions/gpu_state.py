@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from homelab_tui.config import GpuSettings
-from homelab_tui.model.gpu import GpuStatus
+from homelab_tui.config import Backend, GpuSettings, Settings
+from homelab_tui.model.gpu import CONFLICT, GpuStatus
 from homelab_tui.model.gpu_switch import PendingSwitch
+
 
 @dataclass(frozen=True)
 class SwitchSteps:
@@ -33,11 +34,14 @@ class SwitchSteps:
 
 
 def current_mode(status: GpuStatus) -> str:
-    """The mode whose deployment is scaled up (even while not yet ready); '' when none or several are."""
+    """The mode whose deployment is scaled up (even while not yet ready); "conflict" when several are, '' when
+    none is and the mode cannot be told (a switch in transition, no GPU deployment)."""
     up = [d for d in status.deployments if d.exists and d.desired > 0]
     if len(up) == 1:
         return up[0].mode
-    return "" if up else status.mode if status.mode not in ("transition", "conflict", "unknown") else ""
+    if up:
+        return CONFLICT
+    return status.mode if status.mode not in ("transition", "conflict", "unknown") else ""
 
 
 def switch_steps(gpu: GpuSettings, status: GpuStatus, to_mode: str, pending: PendingSwitch | None,
@@ -92,3 +96,51 @@ def preflight_problems(gpu: GpuSettings, status: GpuStatus, to_mode: str) -> tup
     if len([d for d in status.deployments if d.exists and d.desired > 0]) > 1:
         warnings.append("conflicting state: more than one vLLM deployment is up; the others are scaled down first")
     return problems, warnings
+
+
+def fallback_deployments(settings: Settings, status: GpuStatus, to_mode: str) -> tuple[Backend, ...]:
+    """The tiers after the primary alias (``inference.chain[0]``) whose deployments the plan reads: none unless
+    the switch to ``to_mode`` stops the deployment serving the primary alias (up now), so that it falls back."""
+    inference, gpu = settings.inference, settings.gpu
+    if not inference.chain:
+        return ()
+    primary, mode = inference.backend(inference.chain[0]), gpu.mode(to_mode)
+    if primary.namespace != gpu.namespace or (mode is not None and mode.deployment == primary.deployment) \
+            or not any(d.name == primary.deployment and d.up for d in status.deployments):
+        return ()
+    return tuple(inference.backend(alias) for alias in inference.chain[1:])
+
+
+def fallback_warning(settings: Settings, status: GpuStatus, to_mode: str,
+                     tiers: Mapping[str, tuple[bool, str]]) -> str | None:
+    """A warning when the requests for the primary alias, which ``to_mode`` stops, skip a fallback that is down.
+
+    ``tiers`` maps "namespace/deployment" of each tier of :func:`fallback_deployments` to (up, what it is:
+    "0/1 ready", "missing"). A tier served outside the cluster (no deployment: OpenAI) is always tried.
+    """
+    backends = fallback_deployments(settings, status, to_mode)
+    if not backends:
+        return None
+    gpu, primary = settings.gpu, settings.inference.backend(settings.inference.chain[0])
+    mode = gpu.mode(to_mode)
+    down: list[str] = []
+    taker: Backend | None = None  # the first tier that answers: outside the cluster, or a deployment that is up
+    for tier in backends:
+        where = f"{tier.namespace}/{tier.deployment}"
+        if not tier.deployment:
+            up, text = True, ""
+        elif tier.namespace == gpu.namespace and tier.deployment in gpu.gpu_deployments:
+            up, text = mode is not None and mode.deployment == tier.deployment, f"stopped by GPU mode {to_mode}"
+        else:
+            up, text = tiers.get(where, (False, "not read"))
+        if up:
+            taker = tier
+            break
+        down.append(f"{tier.alias} ({where} {text})")
+    if not down:
+        return None
+    stops = f"GPU mode {to_mode} stops {primary.namespace}/{primary.deployment} and the fallback " \
+            f"{', '.join(down)} {'is' if len(down) == 1 else 'are'} not up"
+    if taker is None:
+        return f"{stops}: requests to {primary.alias} will fail (no tier of inference.chain is up)"
+    return f"{stops}: requests to {primary.alias} will go to {taker.alias}{' (paid)' if taker.paid else ''}"

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from homelab_tui.config import GpuSettings
 from homelab_tui.model.cluster import ClusterState
+from homelab_tui.model.objects import annotations_of, find
 
 ANNOTATION = "homelab-tui/gpu-mode-switch"
 
@@ -31,11 +32,16 @@ class PendingSwitch:
     target: Mapping[str, int] = field(default_factory=dict)
     #: unique per run of a switch: tells two switches apart even when they go the same way
     token: str = ""
+    #: for a rollback: the switch it undoes ({"from", "to", "started"}); its from_mode and replicas are that
+    #: switch's, so a rollback that fails too still restores what was there before the first switch
+    rollback_of: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps({"from": self.from_mode, "to": self.to_mode, "started": self.started, "user": self.user,
-                           "replicas": dict(self.replicas), "target": dict(self.target), "token": self.token},
-                          sort_keys=True)
+        data = {"from": self.from_mode, "to": self.to_mode, "started": self.started, "user": self.user,
+                "replicas": dict(self.replicas), "target": dict(self.target), "token": self.token}
+        if self.rollback_of:
+            data["rollback_of"] = dict(self.rollback_of)
+        return json.dumps(data, sort_keys=True)
 
     @staticmethod
     def from_json(text: str) -> "PendingSwitch | None":
@@ -52,21 +58,34 @@ class PendingSwitch:
                 return {}
             return {str(k): v for k, v in value.items() if isinstance(v, int) and not isinstance(v, bool) and v >= 0}
 
+        undone = data.get("rollback_of")
+        rollback_of = {k: str(undone.get(k) or "") for k in ("from", "to", "started")} \
+            if isinstance(undone, dict) and isinstance(undone.get("to"), str) else {}
         return PendingSwitch(from_mode=str(data.get("from") or ""), to_mode=data["to"],
                              started=str(data.get("started") or ""), user=str(data.get("user") or ""),
                              replicas=counts(data.get("replicas")), target=counts(data.get("target")),
-                             token=str(data.get("token") or ""))
+                             token=str(data.get("token") or ""), rollback_of=rollback_of)
+
+    @property
+    def title(self) -> str:
+        """"switch ml → r1", or for a rollback "rollback to ml of the switch ml → r1 of <when it started>"."""
+        if self.rollback_of:
+            undone = self.rollback_of
+            return (f"rollback to {self.to_mode} of the switch {undone.get('from') or '?'} → {undone.get('to')} "
+                    f"of {undone.get('started') or '?'}")
+        return f"switch {self.from_mode or '?'} → {self.to_mode}"
 
     def describe(self) -> str:
         who = f" by {self.user}" if self.user else ""
-        return f"a GPU switch {self.from_mode or '?'} → {self.to_mode} started {self.started}{who} is not finished"
+        if self.rollback_of:
+            return f"a GPU {self.title}, started {self.started}{who}, is not finished"
+        return f"a GPU {self.title} started {self.started}{who} is not finished"
 
 
 def pending_in(cluster: ClusterState, gpu: GpuSettings) -> PendingSwitch | None:
     """The half-done switch as the watch cache sees it (no I/O: for the GPU screen's render)."""
-    deployments = [cluster.find("deployments", gpu.namespace, name) for name in gpu.gpu_deployments]
-    return pending_from_annotations([(d.get("metadata") or {}).get("annotations") or {}
-                                     for d in deployments if d is not None])
+    deployments = [find(cluster, "deployments", gpu.namespace, name) for name in gpu.gpu_deployments]
+    return pending_from_annotations([annotations_of(d) for d in deployments if d is not None])
 
 
 def pending_from_annotations(annotations: list[Mapping[str, Any]]) -> PendingSwitch | None:

@@ -170,3 +170,15 @@ def test_resume_offers_for_a_half_done_switch():
         ("rollback", "gpu-mode", {"mode": "ml"}), ("retry", "gpu-mode", {"mode": "r1"})]
     assert resume_offers(None, Settings()) == ()
     assert [f.key for f in resume_offers(PendingSwitch("turbo", "r1", ""), Settings())] == ["retry"]
+
+
+def test_a_rollback_record_round_trips_and_names_the_switch_it_undoes():
+    undone = {"from": "ml", "to": "r1", "started": "2027-01-15T08:00:00Z"}
+    back = PendingSwitch("ml", "ml", "2027-01-15T08:05:00Z", "tom", {"vllm-server": 1}, {"vllm-server": 1}, "t2",
+                         undone)
+    assert PendingSwitch.from_json(back.to_json()) == back
+    assert back.describe() == ("a GPU rollback to ml of the switch ml → r1 of 2027-01-15T08:00:00Z, started "
+                               "2027-01-15T08:05:00Z by tom, is not finished")
+    plain = PendingSwitch("ml", "r1", "2027-01-15T08:00:00Z")
+    assert "rollback_of" not in plain.to_json()  # the record of a plain switch is as before
+    assert PendingSwitch.from_json('{"to": "ml", "rollback_of": "r1"}').rollback_of == {}
