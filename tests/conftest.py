@@ -23,6 +23,12 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval:
         time.sleep(interval)
 
 
+@pytest.fixture(autouse=True)
+def _state_home_of_the_test(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test (nor a program it starts) writes the user's audit log or health cache."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture
 def lab(tmp_path) -> Iterator[DemoLab]:
     """A fresh simulated home-lab with fast pod transitions."""

@@ -1,7 +1,9 @@
 """The audit log: one JSON line per action, appended to ``$XDG_STATE_HOME/homelab-tui/audit.jsonl``.
 
-The file is created with mode 0600 (its parent directories 0700), opened ``O_APPEND`` and written with
-one ``write`` call under an exclusive ``flock``, so concurrent dashboards never interleave lines.
+The file is created with mode 0600 (its parent directories 0700), opened ``O_APPEND`` and written under
+an exclusive ``flock``, so concurrent dashboards never interleave lines. A write that fails part-way
+(a full disk) is truncated back, and a line torn by a crash is ended before the next one, so one
+failure never costs the lines around it.
 Only plain JSON values can be written: a :class:`~homelab_tui.actions.secret_value.SecretValue` (or any
 other object) makes ``append`` raise ``TypeError`` before anything is written.
 """
@@ -25,6 +27,20 @@ def _refuse(value: Any) -> Any:
     raise TypeError(f"audit: {type(value).__name__} is not a plain JSON value and is never written")
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    written = os.write(fd, data)
+    while written < len(data):  # a full disk or a file size limit writes part, then fails
+        written += os.write(fd, data[written:])
+
+
+def _truncate_back(fd: int, size: int) -> None:
+    """Undo a partly written line (ENOSPC, EFBIG mid-write), so the next append does not join it."""
+    try:
+        os.ftruncate(fd, size)
+    except OSError:
+        pass  # the next append still starts on a new line (see append)
+
+
 class AuditLog:
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path else default_audit_path()
@@ -37,13 +53,18 @@ class AuditLog:
         line.update({k: v for k, v in entry.items() if k not in line})
         data = (json.dumps(line, default=_refuse, ensure_ascii=False, sort_keys=False) + "\n").encode("utf-8")
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
-                written = os.write(fd, data)
-                while written < len(data):  # regular files write everything; be exact anyway
-                    written += os.write(fd, data[written:])
+                start = os.lseek(fd, 0, os.SEEK_END)
+                if start and os.pread(fd, 1, start - 1) != b"\n":
+                    data = b"\n" + data  # a line torn by a crash mid-write stays apart (read() skips it)
+                try:
+                    _write_all(fd, data)
+                except OSError:
+                    _truncate_back(fd, start)
+                    raise
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:

@@ -25,6 +25,7 @@ from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Mapping
 
 from homelab_tui.actions.audit import AuditLog
+from homelab_tui.actions.secret_value import SecretValue
 from homelab_tui.config import Settings
 from homelab_tui.errors import HomelabError
 from homelab_tui.model.snapshot import one_line
@@ -46,6 +47,12 @@ class ReadOnlyError(ActionError):
     """The dashboard runs with ``--read-only``: every change to the cluster is refused."""
 
     outcome = "refused"
+
+
+class InputError(ActionError):
+    """A parameter is malformed (replicas out of range, a bad key): nothing was read or tried, nothing audited."""
+
+    outcome = "invalid"
 
 
 class RefusedError(ActionError):
@@ -201,22 +208,38 @@ class Action:
     # ------------------------------------------------------------------ the final API
 
     def plan(self, ctx: ActionContext, target: Target, **params: Any) -> Plan:
-        """Read the cluster and say exactly what ``execute`` would change. Raises :class:`ActionError`."""
-        self._gate(ctx)
+        """Read the cluster and say exactly what ``execute`` would change. Raises :class:`ActionError`.
+
+        A plan that is refused (read-only mode, pre-flight, paused, half-done switch) or fails (403, 404,
+        API down) appends an audit line with ``details.stage = "plan"``; bad input (:class:`InputError`)
+        does not, as nothing was attempted.
+        """
         try:
+            self._gate(ctx)
             if not self.applies_to(target.kind):
                 raise RefusedError(f"{self.label} does not apply to {target}")
             return self._plan(ctx, target, **params)
-        except KubeError as exc:
-            raise ActionError(f"{self.label} {target}: {exc}") from None
-        except RefusedError as exc:  # pre-flight, paused, half-done switch: worth a line (read-only writes none)
-            self._audit_refusal(ctx, target, params, exc)
+        except InputError:
             raise
+        except KubeError as exc:
+            error = ActionError(self._scrub(params, f"{self.label} {target}: {exc}"))
+            self._audit_stage(ctx, target, error, {"stage": "plan", **self._plain(params)})
+            raise error from None
+        except ActionError as exc:
+            error = self._scrubbed(exc, params)
+            self._audit_stage(ctx, target, error, {"stage": "plan", **self._plain(params)})
+            if error is exc:
+                raise
+            raise error from None
 
     def execute(self, ctx: ActionContext, plan: Plan, progress: Progress | None = None,
                 cancel: threading.Event | None = None) -> Outcome:
         """Carry out a confirmed plan, verify by reading back, append one audit line."""
-        self._gate(ctx)
+        try:
+            self._gate(ctx)
+        except ReadOnlyError as exc:
+            self._audit_stage(ctx, plan.target, exc, {"stage": "execute", **plan.details})
+            raise
         if plan.action != self.id:
             raise ActionError(f"plan for {plan.action!r} given to {self.id!r}")
         say = _safe_progress(progress)
@@ -253,15 +276,34 @@ class Action:
             raise ReadOnlyError(f"{self.label or self.id}: refused in read-only mode (--read-only): nothing may change "
                                 "the cluster")
 
-    def _audit_refusal(self, ctx: ActionContext, target: Target, params: Mapping[str, Any], exc: RefusedError) -> None:
-        """One audit line for a plan refused by the cluster's state; only plain, non-secret inputs go in it."""
-        plain = {i.name: params[i.name] for i in self.inputs if i.kind != "secret" and i.name in params
-                 and isinstance(params[i.name], (str, int, float, bool))}
+    def _plain(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared inputs that are plain values and not secret: what an audit line may name."""
+        return {i.name: params[i.name] for i in self.inputs if i.kind != "secret" and i.name in params
+                and isinstance(params[i.name], (str, int, float, bool))}
+
+    def _scrub(self, params: Mapping[str, Any], text: str) -> str:
+        """``text`` with every secret input's value masked (a server may echo what it was sent)."""
+        for i in self.inputs:
+            value = params.get(i.name)
+            if i.kind == "secret" and isinstance(value, (str, SecretValue)):
+                text = (value if isinstance(value, SecretValue) else SecretValue(value)).scrub(text)
+        return text
+
+    def _scrubbed(self, exc: ActionError, params: Mapping[str, Any]) -> ActionError:
+        text = self._scrub(params, str(exc))
+        if text == str(exc):
+            return exc
+        error = type(exc)(text)
+        error.details = exc.details
+        return error
+
+    def _audit_stage(self, ctx: ActionContext, target: Target, exc: ActionError, details: Mapping[str, Any]) -> None:
+        """One audit line for an action stopped before it changed anything (refused, or failed to plan)."""
         entry = {"action": self.id, "target": str(target), "context": ctx.context, "user": ctx.user,
-                 "outcome": exc.outcome, "message": str(exc), "details": {"stage": "plan", **plain}}
+                 "outcome": exc.outcome, "message": str(exc), "details": {**details, **exc.details}}
         try:
             ctx.audit.append(entry, now=ctx.clock())
-        except OSError:
+        except (OSError, TypeError):
             pass  # the refusal itself still reaches the user; nothing changed that the line would record
 
     def _audit(self, ctx: ActionContext, plan: Plan, outcome: Outcome) -> Outcome:

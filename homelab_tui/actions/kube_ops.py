@@ -96,14 +96,26 @@ def selector_of(workload: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in labels.items()}
 
 
+#: phases of a pod whose containers have all stopped for good (evicted, completed): no controller counts it
+FINISHED_PHASES = frozenset({"Succeeded", "Failed"})
+
+
 def pods_of(api: KubeApi, namespace: str, selector: Mapping[str, str]) -> list[dict[str, Any]]:
-    """Pods matching ``selector`` (also filtered here: the server may ignore ``labelSelector``)."""
+    """The pods of a workload that still count: matching ``selector`` and not finished.
+
+    Like the ReplicaSet, StatefulSet and DaemonSet controllers (``FilterActivePods``), a pod in phase
+    ``Succeeded`` or ``Failed`` is left out: it is no replica, a rollout does not replace it, and K3s keeps
+    evicted pods until pod GC (12,500 terminated pods), so counting one would keep a scale from settling.
+    Terminating pods stay in: they are still running, and a scale down waits until they are gone. The
+    selector is also applied here, since a server may ignore ``labelSelector``.
+    """
     if not selector:
         return []
     query = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
     pods = list_items(api, "Pod", namespace, labelSelector=query)
     return [p for p in pods
-            if all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v for k, v in selector.items())]
+            if all(((p.get("metadata") or {}).get("labels") or {}).get(k) == v for k, v in selector.items())
+            and (p.get("status") or {}).get("phase") not in FINISHED_PHASES]
 
 
 def pod_is_ready(pod: Mapping[str, Any]) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 from typing import Any, Mapping
 
@@ -10,6 +11,8 @@ from homelab_tui.actions.base import (Action, ActionContext, ActionError, Outcom
                                       Target)
 from homelab_tui.actions.kube_ops import (STRATEGIC_MERGE_PATCH, get_object, object_path, pod_state_text, pods_of,
                                           retry_conflicts, selector_of, wait_for)
+from homelab_tui.actions.scale import gpu_managed
+from homelab_tui.model.gpu_switch import pending_from_annotations
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 #: waiting reasons of a new pod that mean the rollout will not finish by waiting
@@ -51,6 +54,13 @@ def rollout_status(kind: str, obj: Mapping[str, Any]) -> tuple[bool, str]:
         want = _int(spec.get("replicas", 1))
         if _int(st.get("readyReplicas")) < want:
             return False, f"{name}: {_int(st.get('readyReplicas'))} of {want} pods ready"
+        rolling = (spec.get("updateStrategy") or {}).get("rollingUpdate")
+        if isinstance(rolling, Mapping):  # kubectl: pods below the partition keep the old revision on purpose
+            partition = _int(rolling.get("partition"))
+            updated = _int(st.get("updatedReplicas"))
+            if updated < want - partition:
+                return False, f"{name}: {updated} of {want - partition} new pods updated (partition {partition})"
+            return True, f"{name}: partitioned roll out complete, {updated} new pods updated"
         if st.get("updateRevision") != st.get("currentRevision"):
             return False, f"{name}: {_int(st.get('updatedReplicas'))} pods at the new revision"
         return True, f"{name}: rolling update complete, {want} pods at revision {st.get('updateRevision')}"
@@ -67,6 +77,45 @@ def _strategy(kind: str, spec: Mapping[str, Any]) -> str:
     return str((spec.get(key) or {}).get("type") or "RollingUpdate")
 
 
+def max_surge(spec: Mapping[str, Any]) -> int:
+    """Extra pods a Deployment's RollingUpdate starts before old ones stop (a percentage rounds up; default 25%)."""
+    replicas = _int(spec.get("replicas", 1))
+    value = ((spec.get("strategy") or {}).get("rollingUpdate") or {}).get("maxSurge", "25%")
+    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
+        return math.ceil(replicas * int(value[:-1]) / 100)
+    return _int(value)
+
+
+def _gpu_switch_problem(ctx: ActionContext, target: Target) -> str:
+    """Why a restart of a GPU-mode deployment must wait: a GPU switch record on any of them ('' if none)."""
+    gpu = ctx.settings.gpu
+    annotations = []
+    for name in gpu.gpu_deployments:
+        try:
+            dep = get_object(ctx.api, Target("Deployment", gpu.namespace, name))
+        except ActionError:  # not found: no record on it
+            continue
+        annotations.append((dep.get("metadata") or {}).get("annotations") or {})
+    pending = pending_from_annotations(annotations)
+    if pending is None:
+        return ""
+    return (f"{pending.describe()}: finish it or roll it back with GPU mode (g on the GPU screen, or "
+            f"homelab-tui gpu-mode) before restarting {target}")
+
+
+def _gpu_strategy_warnings(target: Target, spec: Mapping[str, Any], strategy: str) -> list[str]:
+    """A GPU deployment must be Recreate; a RollingUpdate that surges is refused (it could never finish)."""
+    if strategy == "Recreate":
+        return []
+    surge = max_surge(spec)
+    if surge > 0 and _int(spec.get("replicas", 1)) > 0:
+        raise RefusedError(f"{target} uses strategy RollingUpdate (maxSurge {surge}): the new pod would start "
+                           "before the old one stops and wait Pending for a second nvidia.com/gpu, so the restart "
+                           "could never finish; set strategy.type: Recreate (the home-lab's rule for GPU "
+                           "deployments) first")
+    return [f"strategy {strategy} on a GPU deployment: the home-lab's rule is Recreate (exclusive GPU access)"]
+
+
 class RestartAction(Action):
     id = "restart"
     label = "Rollout restart"
@@ -81,8 +130,12 @@ class RestartAction(Action):
         strategy = _strategy(target.kind, spec)
         if strategy == "OnDelete":
             raise RefusedError(f"{target} uses updateStrategy OnDelete: a restart would replace no pod")
+        gpu = gpu_managed(ctx, target)
+        problem = _gpu_switch_problem(ctx, target) if gpu else ""
+        if problem:
+            raise RefusedError(problem)
+        warnings = _gpu_strategy_warnings(target, spec, strategy) if gpu else []
         pods = pods_of(ctx.api, target.namespace, selector_of(obj))
-        warnings = []
         if strategy == "Recreate":
             warnings.append("strategy Recreate: every pod stops before the new ones start (downtime)")
         if not pods:
@@ -96,6 +149,10 @@ class RestartAction(Action):
         target = plan.target
         body = restart_patch(dt.datetime.fromtimestamp(ctx.clock(), dt.timezone.utc))
         stamp = body["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT]
+        if gpu_managed(ctx, target):  # a switch may have started since the plan was confirmed
+            problem = _gpu_switch_problem(ctx, target)
+            if problem:
+                raise RefusedError(problem)
         progress(f"restarting {target}")
         patched = retry_conflicts(lambda: ctx.api.patch(object_path(target), body, STRATEGIC_MERGE_PATCH),
                                   what=f"restart {target}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from homelab_tui.actions.base import (Action, ActionContext, ActionError, ConflictError, Input, Outcome, Plan,
+from homelab_tui.actions.base import (Action, ActionContext, ConflictError, Input, InputError, Outcome, Plan,
                                       Progress, RefusedError, Target, VerifyError)
 from homelab_tui.actions.kube_ops import (get_object, get_replicas, pod_is_ready, pods_of, retry_conflicts,
                                           selector_of, set_replicas, wait_for)
@@ -28,7 +28,7 @@ class ScaleAction(Action):
     def _plan(self, ctx: ActionContext, target: Target, **params: Any) -> Plan:
         replicas = params.get("replicas")
         if isinstance(replicas, bool) or not isinstance(replicas, int) or not 0 <= replicas <= MAX_REPLICAS:
-            raise ActionError(f"replicas must be a whole number from 0 to {MAX_REPLICAS} (got {replicas!r})")
+            raise InputError(f"replicas must be a whole number from 0 to {MAX_REPLICAS} (got {replicas!r})")
         if gpu_managed(ctx, target) and replicas > 0:
             raise RefusedError(f"{target} shares the GPU with the other vLLM deployment: switch with GPU mode "
                                "(homelab-tui gpu-mode …), which never runs both")

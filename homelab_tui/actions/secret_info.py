@@ -13,6 +13,12 @@ from typing import Any, Iterable, Mapping
 from homelab_tui.actions.secret_value import fingerprint
 
 HELM_MANAGED_BY = "helm"
+#: set by cert-manager on the secret of a Certificate (the Certificate's name)
+CERT_MANAGER_ANNOTATION = "cert-manager.io/certificate-name"
+#: the keys cert-manager writes into that secret
+CERT_MANAGER_KEYS = frozenset({"tls.crt", "tls.key", "ca.crt"})
+TLS_TYPE = "kubernetes.io/tls"
+TLS_PAIR = ("tls.crt", "tls.key")
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,33 @@ def secret_warnings(secret: Mapping[str, Any]) -> tuple[str, ...]:
     if stype == "Opaque" and not (name.endswith("-secrets") and len(name) > len("-secrets")):
         out.append(f"name {name!r} breaks the {{app}}-secrets convention")
     return tuple(out)
+
+
+def tls_patch_checks(secret: Mapping[str, Any], key: str) -> tuple[str, tuple[str, ...]]:
+    """(why patching ``key`` is refused, or '', and the warnings) for a TLS or cert-manager secret.
+
+    cert-manager owns ``tls.crt``, ``tls.key`` and ``ca.crt`` of the secret it names in
+    ``cert-manager.io/certificate-name``: a value typed by hand breaks the key pair (HTTPS fails) and is
+    replaced at the next issuance, so it is refused and the renewal (``R``) named instead. Other keys of
+    such a secret, and the pair of a hand-made ``kubernetes.io/tls`` secret, only warn. These are not
+    :func:`secret_warnings`: a TLS secret is fine in the secrets list; only patching it is a risk.
+    """
+    md = secret.get("metadata") or {}
+    where = f"{md.get('namespace') or ''}/{md.get('name') or ''}"
+    certificate = str((md.get("annotations") or {}).get(CERT_MANAGER_ANNOTATION) or "")
+    if certificate:
+        owner = f"managed by cert-manager (Certificate {md.get('namespace') or ''}/{certificate})"
+        if key in CERT_MANAGER_KEYS:
+            return (f"Secret {where} is {owner}: a {key} typed by hand no longer matches the rest of the "
+                    "certificate, so HTTPS breaks until cert-manager replaces it — renew the certificate with R "
+                    "(screen 3) instead"), ()
+        return "", (f"{owner}: it keeps {key}, but to change the certificate or its key renew it with R "
+                    "(screen 3) instead",)
+    if str(secret.get("type") or "") == TLS_TYPE and key in TLS_PAIR:
+        other = TLS_PAIR[1 - TLS_PAIR.index(key)]
+        return "", (f"TLS secret: tls.crt and tls.key must be a matching pair — {key} alone no longer matches "
+                    f"{other} (HTTPS fails) until {other} is patched too",)
+    return "", ()
 
 
 def describe_secret(secret: Mapping[str, Any]) -> SecretInfo:

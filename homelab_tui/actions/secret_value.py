@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from typing import Any, NoReturn
 
 MASK = "********"
@@ -73,11 +74,30 @@ class SecretValue:
         return hash(self.fingerprint)
 
     def scrub(self, text: str) -> str:
-        """``text`` with the value (raw, base64 or JSON-escaped) replaced by the mask."""
+        """``text`` with every form of the value in :func:`leak_forms` replaced by the mask."""
         if not self._value:
             return text
-        raw = self._value
-        forms = {raw, base64.b64encode(raw.encode()).decode(), raw.encode("unicode_escape").decode()}
-        for form in sorted(forms, key=len, reverse=True):
+        for form in leak_forms(self._value):
             text = text.replace(form, MASK)
         return text
+
+
+#: what Go's encoding/json escapes beyond JSON's own (HTML safety), e.g. ``&`` as ``\\u0026``
+GO_HTML_ESCAPED = frozenset("&<>\u2028\u2029")
+
+
+def json_escaped(raw: str, *, ensure_ascii: bool, go: bool) -> str:
+    """``raw`` as the body of a JSON string: Python's ``json.dumps`` (``ensure_ascii`` on or off), or Go's
+    encoder (``go``: also ``&<>`` and U+2028/9 as ``\\u00XX``; non-ASCII kept, as Go does when ``ensure_ascii``
+    is off)."""
+    return "".join(f"\\u{ord(ch):04x}" if go and ch in GO_HTML_ESCAPED
+                   else json.dumps(ch, ensure_ascii=ensure_ascii)[1:-1] for ch in raw)
+
+
+def leak_forms(raw: str) -> list[str]:
+    """The ways a value can show up in a message, longest first: as typed, base64 (Secret ``data``),
+    Python's ``unicode_escape``, and JSON string bodies as Python and Go (the API server, admission
+    webhooks: ``Status.message`` quoting a request) write them."""
+    forms = {raw, base64.b64encode(raw.encode()).decode(), raw.encode("unicode_escape").decode()}
+    forms |= {json_escaped(raw, ensure_ascii=a, go=g) for a in (True, False) for g in (True, False)}
+    return sorted((f for f in forms if f), key=len, reverse=True)

@@ -13,10 +13,10 @@ import re
 import threading
 from typing import Any
 
-from homelab_tui.actions.base import (Action, ActionContext, ActionError, ConflictError, FollowUp, Input, Outcome,
-                                      Plan, Progress, Target, VerifyError)
+from homelab_tui.actions.base import (Action, ActionContext, ActionError, ConflictError, FollowUp, Input, InputError,
+                                      Outcome, Plan, Progress, RefusedError, Target, VerifyError)
 from homelab_tui.actions.kube_ops import MERGE_PATCH, get_object, list_items, object_path, retry_conflicts
-from homelab_tui.actions.secret_info import describe_secret, key_fingerprints, secret_users
+from homelab_tui.actions.secret_info import describe_secret, key_fingerprints, secret_users, tls_patch_checks
 from homelab_tui.actions.secret_value import SecretValue
 from homelab_tui.sources.kube_client import KubeApi, KubeError
 
@@ -40,12 +40,15 @@ class SecretPatchAction(Action):
     def _plan(self, ctx: ActionContext, target: Target, **params: Any) -> Plan:
         key, value = params.get("key"), params.get("value")
         if not isinstance(key, str) or not KEY_RE.match(key):
-            raise ActionError("key must be 1-253 characters of letters, digits, '-', '_' or '.'")
+            raise InputError("key must be 1-253 characters of letters, digits, '-', '_' or '.'")
         if isinstance(value, str):
             value = SecretValue(value)
         if not isinstance(value, SecretValue):
-            raise ActionError("value must be given as a SecretValue or str")
+            raise InputError("value must be given as a SecretValue or str")
         secret = get_object(ctx.api, target)
+        refusal, tls_warnings = tls_patch_checks(secret, key)
+        if refusal:
+            raise RefusedError(refusal)
         info = describe_secret(secret)
         old = info.key(key)
         others = sorted(k for k in info.fingerprints() if k != key)
@@ -56,7 +59,7 @@ class SecretPatchAction(Action):
             changes.append(f"key {key}: {old.fingerprint} → {value.fingerprint} ({value.size} bytes)")
         if changes and others:
             changes.append(f"unchanged: {', '.join(others)}")
-        warnings = list(info.warnings)
+        warnings = [*info.warnings, *tls_warnings]
         try:
             users = workloads_using(ctx.api, target.namespace, target.name)
         except KubeError as exc:  # e.g. 403 on listing deployments: the patch itself may still be allowed
@@ -115,5 +118,6 @@ class SecretPatchAction(Action):
                                     Target(kind, target.namespace, name), key="restart")
                            for kind, name in plan.state.get("users", ()))
         kept = len(planned) - (1 if key in planned else 0)
-        return Outcome(True, "ok", f"{target}: {key} set to {value.fingerprint}, verified; {kept} other key{'s' if kept != 1 else ''} unchanged",
+        others = f"{kept} other key{'s' if kept != 1 else ''}"
+        return Outcome(True, "ok", f"{target}: {key} set to {value.fingerprint}, verified; {others} unchanged",
                        details={"verified": True}, follow_ups=follow_ups)

@@ -45,4 +45,5 @@ def test_read_only_refuses_a_real_plan(lab, tmp_path, action):
     with pytest.raises(ReadOnlyError):
         action.execute(read_only, plan)
     assert _writes(lab) == writes
-    assert not (tmp_path / "audit.jsonl").exists()
+    assert [(e["outcome"], e["details"]["stage"]) for e in writable.audit.read()] == [
+        ("refused", "plan"), ("refused", "execute")]  # both refusals audited, nothing sent

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -27,3 +30,6 @@ def test_read_only_refuses_a_switch_with_exit_4():
     out = run("gpu-mode", "gaming", "--yes", "--demo", "--read-only")
     assert out.returncode == 4, out.stdout + out.stderr
     assert "read-only" in (out.stdout + out.stderr).lower()
+    # the refusal is audited, in the test's own state directory (tests/conftest.py), never the user's
+    (line,) = (Path(os.environ["XDG_STATE_HOME"]) / "homelab-tui" / "audit.jsonl").read_text().splitlines()
+    assert json.loads(line)["outcome"] == "refused"

@@ -131,7 +131,8 @@ async def test_the_action_layer_refuses_when_the_ui_is_bypassed(tmp_path, monkey
                 assert progress_screen(app) is None
                 await pilot.press("escape")
             assert writes() == before
-            assert audit_lines(tmp_path) == []
+            assert [(e["action"], e["outcome"], e["details"]["stage"]) for e in audit_lines(tmp_path)] == [
+                (action_id, "refused", "plan") for action_id in REQUESTS]  # each refusal audited
     finally:
         app.services.close()
 

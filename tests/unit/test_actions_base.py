@@ -55,7 +55,8 @@ def test_read_only_refuses_plan_and_execute_before_any_request(tmp_path, action)
     with pytest.raises(ReadOnlyError, match="read-only"):
         action.execute(ctx, Plan(action.id, target, "t", ("change",)), progress=lambda _: None,
                        cancel=threading.Event())
-    assert not ctx.audit.path.exists()
+    assert [(e["action"], e["outcome"], e["details"]["stage"]) for e in ctx.audit.read()] == [
+        (action.id, "refused", "plan"), (action.id, "refused", "execute")]  # audited; the API never called
 
 
 def test_an_action_cannot_override_the_gated_methods():
