@@ -8,8 +8,8 @@ import uuid
 
 from homelab_tui.demo import controllers as ctl
 from homelab_tui.demo.life_events import EventWriter
-from homelab_tui.demo.podgen import CRASHLOOP, PENDING, READY, STARTING, make_pod, pod_state, replica_set, \
-    safe_encode, set_pod_state, template_hash
+from homelab_tui.demo.podgen import CRASHLOOP, FINISHED, PENDING, READY, STARTING, make_pod, pod_state, \
+    replica_set, safe_encode, set_pod_state, template_hash
 from homelab_tui.demo.seed_util import CRASHLOOP as CRASHLOOP_MARK
 from homelab_tui.demo.seed_util import GROWTH_PER_DAY, USED_FRACTION
 from homelab_tui.demo.seed_workloads import PROVISIONERS
@@ -48,8 +48,13 @@ class Controllers:
                 self._settle([pod], now, crashloop=False)
         return False
 
-    def _settle(self, pods: list[dict], now: dt.datetime, crashloop: bool) -> list[dict]:
-        """Delete pods that were Terminating, advance the others one state; returns the living pods."""
+    def _settle(self, pods: list[dict], now: dt.datetime, crashloop: bool, *,
+                remake_finished: bool = False) -> list[dict]:
+        """Delete pods that were Terminating, advance the others one state; returns the living pods.
+
+        A finished pod (completed, evicted) is never advanced and is not living: a ReplicaSet keeps it (until
+        the pod garbage collector, as K3s does) and makes a replacement; a StatefulSet or DaemonSet deletes it
+        to make it again (``remake_finished``)."""
         alive = []
         for pod in pods:
             md = pod["metadata"]
@@ -57,6 +62,10 @@ class Controllers:
                 self.store.delete("pods", md["namespace"], md["name"])
                 continue
             state = pod_state(pod)
+            if state == FINISHED:
+                if remake_finished:
+                    self.store.delete("pods", md["namespace"], md["name"])
+                continue
             if state in NEXT:
                 target = CRASHLOOP if crashloop and state == STARTING else NEXT[state]
                 restarts = 6 if target == CRASHLOOP else 0
@@ -204,7 +213,7 @@ class Controllers:
             self._garbage_collect(ns, "StatefulSet", name)
             return
         crashloop = (sts["metadata"].get("annotations") or {}).get(CRASHLOOP_MARK) == "true"
-        pods = self._settle(self._pods(ns, {sts["metadata"]["uid"]}), now, crashloop)
+        pods = self._settle(self._pods(ns, {sts["metadata"]["uid"]}), now, crashloop, remake_finished=True)
         alive = {int(p["metadata"]["name"].rsplit("-", 1)[1]): p for p in pods if not ctl.terminating(p)}
         busy = len(alive) != len(pods) or any(pod_state(p) != READY for p in alive.values())
         desired = ctl.desired_replicas(sts)
@@ -246,7 +255,7 @@ class Controllers:
         if ds is None:
             self._garbage_collect(ns, "DaemonSet", name)
             return
-        pods = self._settle(self._pods(ns, {ds["metadata"]["uid"]}), now, crashloop=False)
+        pods = self._settle(self._pods(ns, {ds["metadata"]["uid"]}), now, crashloop=False, remake_finished=True)
         h = template_hash(ds["spec"]["template"])
         by_node = {p["spec"]["nodeName"]: p for p in pods}
         for node in ctl.ALL_NODES:

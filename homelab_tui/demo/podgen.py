@@ -17,6 +17,8 @@ NODE_IPS = {"k3s-master": "192.168.2.20", "k3s-worker-01": "192.168.2.21", "k3s-
 NODE_INDEX = {name: i for i, name in enumerate(NODE_IPS)}
 #: pod states Life moves through
 PENDING, STARTING, READY, CRASHLOOP = "Pending", "Starting", "Ready", "CrashLoopBackOff"
+#: phase Succeeded or Failed (completed, evicted): terminal, the kubelet never runs the pod again
+FINISHED = "Finished"
 
 
 def safe_encode(data: str, length: int) -> str:
@@ -173,6 +175,8 @@ def _container_id(pod: dict, container: dict) -> str:
 def pod_state(pod: dict) -> str:
     """The state ``set_pod_state`` last wrote."""
     status = pod.get("status", {})
+    if status.get("phase") in ("Succeeded", "Failed"):
+        return FINISHED
     if status.get("phase") != "Running":
         return PENDING
     for cs in status.get("containerStatuses", []):

@@ -111,6 +111,36 @@ def test_crashlooping_deployment_crashloops_again_after_restart(world):
                for e in store.list("events", "docs")[0] if e["metadata"]["creationTimestamp"] >= "2026-03-01T12")
 
 
+def _finish(store, ns, name, phase):
+    """What the kubelet writes for an evicted (Failed) or completed (Succeeded) pod."""
+    store.mutate("pods", ns, name, lambda p: p["status"].update(phase=phase, reason="Evicted" if phase == "Failed" else ""))
+
+
+@pytest.mark.parametrize("phase", ["Failed", "Succeeded"])
+def test_a_finished_pod_of_a_deployment_stays_finished_and_is_replaced(world, phase):
+    store, life = world
+    (old,) = pods(store, "apps", "open-webui-chat")
+    _finish(store, "apps", old["metadata"]["name"], phase)
+    for _ in range(4):
+        life.tick()
+    after = {p["metadata"]["name"]: p for p in pods(store, "apps", "open-webui-chat")}
+    assert after[old["metadata"]["name"]]["status"]["phase"] == phase  # never run again, kept as K3s keeps it
+    others = [p for n, p in after.items() if n != old["metadata"]["name"]]
+    assert [pod_state(p) for p in others] == ["Ready"]  # a replacement, counted instead of it
+    assert store.get("deployments", "apps", "open-webui")["status"]["readyReplicas"] == 1
+
+
+def test_a_finished_pod_without_an_owner_stays_finished(world):
+    store, life = world
+    (pod,) = pods(store, "apps", "open-webui-chat")
+    store.put("pods", {**pod, "metadata": {k: v for k, v in pod["metadata"].items() if k != "ownerReferences"}
+                       | {"name": "loose-pod", "uid": "loose-uid"}})
+    _finish(store, "apps", "loose-pod", "Failed")
+    for _ in range(3):
+        life.tick()
+    assert store.get("pods", "apps", "loose-pod")["status"]["phase"] == "Failed"
+
+
 def test_statefulset_scales_in_order(world):
     store, life = world
     store.mutate("statefulsets", "monitoring", "loki", lambda s: s["spec"].update(replicas=3))
