@@ -36,6 +36,8 @@ class SecretInfo:
     keys: tuple[SecretKey, ...]
     resource_version: str
     warnings: tuple[str, ...]
+    #: the cert-manager Certificate (``namespace/name``) that writes this secret, or ''
+    certificate: str = ""
 
     def fingerprints(self) -> dict[str, str]:
         return {k.key: k.fingerprint for k in self.keys}
@@ -113,9 +115,11 @@ def describe_secret(secret: Mapping[str, Any]) -> SecretInfo:
     md = secret.get("metadata") or {}
     values = decoded_values(secret)
     keys = tuple(SecretKey(k, len(v), fingerprint(v)) for k, v in sorted(values.items()))
+    certificate = str((md.get("annotations") or {}).get(CERT_MANAGER_ANNOTATION) or "")
     return SecretInfo(namespace=str(md.get("namespace") or ""), name=str(md.get("name") or ""),
                       type=str(secret.get("type") or "Opaque"), keys=keys,
-                      resource_version=str(md.get("resourceVersion") or ""), warnings=secret_warnings(secret))
+                      resource_version=str(md.get("resourceVersion") or ""), warnings=secret_warnings(secret),
+                      certificate=f"{md.get('namespace') or ''}/{certificate}" if certificate else "")
 
 
 def describe_secrets(secrets: Iterable[Mapping[str, Any]], namespace: str | None = None) -> list[SecretInfo]:

@@ -9,7 +9,7 @@ from homelab_tui.actions import registry
 from homelab_tui.actions.base import Target
 from homelab_tui.actions.gpu_mode import gpu_target, resume_offers
 from homelab_tui.actions.gpu_state import current_mode
-from homelab_tui.actions.secret_info import SecretInfo
+from homelab_tui.actions.secret_info import CERT_MANAGER_KEYS, SecretInfo
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.gpu import derive_gpu_mode
@@ -41,7 +41,11 @@ def secret_request(info: SecretInfo | None) -> ActionRequest | str:
     if info is None:
         return "select a secret first"
     keys = ", ".join(f"{k.key} ({k.size} B, {k.fingerprint})" for k in info.keys) or "none"
-    hints = (f"Keys: {keys}", *(f"⚠ {w}" for w in info.warnings),
+    # said before the value is typed: the plan refuses these keys (actions/secret_info.tls_patch_checks)
+    owned = (f"⚠ {', '.join(sorted(CERT_MANAGER_KEYS))} are written by cert-manager (Certificate "
+             f"{info.certificate}): a patch of them is refused — renew the certificate with R (screen 3)",
+             ) if info.certificate else ()
+    hints = (f"Keys: {keys}", *owned, *(f"⚠ {w}" for w in info.warnings),
              "Type an existing key to replace its value, or a new one; the value is typed twice.")
     return ActionRequest("secret-patch", Target("Secret", info.namespace, info.name),
                          choices={"key": tuple((k.key, k.key) for k in info.keys)}, hints=hints)

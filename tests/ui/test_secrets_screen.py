@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import dataclasses
 
+from homelab_tui.actions.secret_info import describe_secret
 from homelab_tui.actions.secret_value import fingerprint
+from homelab_tui.ui.action_requests import secret_request
+from homelab_tui.ui.action_types import ActionRequest
 from homelab_tui.ui.widgets.table import DashboardTable
 from tests.ui.conftest import build_app, screen_text, settle
 from tests.ui.demo_state import demo_objects, demo_state
@@ -62,3 +65,16 @@ async def test_secrets_that_cannot_be_read_say_so() -> None:
         await settle(pilot)
         assert "Secrets cannot be read: 403 Forbidden" in screen_text(app)
         assert app.screen.query_one(DashboardTable).row_keys == []
+
+
+def test_the_patch_of_a_cert_manager_secret_says_before_the_value_is_typed_which_keys_are_refused() -> None:
+    def request_for(name: str) -> ActionRequest:
+        secret = next(o for o in demo_objects() if o["kind"] == "Secret" and o["metadata"]["name"] == name)
+        request = secret_request(describe_secret(secret))
+        assert isinstance(request, ActionRequest)
+        return request
+
+    hints = request_for("n8n-tls").hints
+    assert ("⚠ ca.crt, tls.crt, tls.key are written by cert-manager (Certificate apps/n8n-tls): a patch of them is "
+            "refused — renew the certificate with R (screen 3)") in hints
+    assert not [h for h in request_for("litellm-secrets").hints if "cert-manager" in h]
