@@ -10,7 +10,7 @@ from tests.unit.factories import (
 )
 
 from homelab_tui.config import Settings, Thresholds
-from homelab_tui.model.certs import cert_findings, cert_rows, cert_verdict, certificate_detail
+from homelab_tui.model.certs import cert_findings, cert_rows, cert_verdict, certificate_detail, find_certificate
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import State
 from homelab_tui.sources.resources import WATCHED
@@ -180,3 +180,32 @@ def test_a_missing_or_unready_cluster_issuer_warns_on_every_certificate_it_renew
                                                      message="Failed to register ACME account: 403"))
     assert cert_findings(cert_rows(broken, S, NOW))[0].reason == \
         "is not Ready: ErrRegisterACMEAccount: Failed to register ACME account: 403: renewals will fail"
+
+
+def test_a_wildcard_covers_one_label_only():
+    wild = certificate("wild", "apps", dns=("*.home.jetzinger.com",), secret="wild-tls")
+    deep = "a.b.home.jetzinger.com"
+    c = cluster(wild, ingressroute("ab-https", host=deep, tls_secret="ab-tls"),
+                redirect_route("ab-redirect", host=deep), middleware(), secret("ab-tls", type_="kubernetes.io/tls"))
+    assert find_certificate(c, "apps", "", "b.home.jetzinger.com") is not None
+    assert find_certificate(c, "apps", "", deep) is None
+    r = _row(cert_rows(c, S, NOW), deep)
+    assert r.certificate == "" and r.state is State.WARN
+    assert r.reason == "no cert-manager Certificate for this host (expiry unknown)"
+
+
+def test_expiry_boundaries_fall_in_the_milder_band():
+    t = Thresholds()  # warn below 14 d, fail below 3 d
+    assert cert_verdict(certificate("a", not_after=NOW + 3 * DAY), NOW, t) == (State.WARN, "expires in 3.0 d")
+    assert cert_verdict(certificate("a", not_after=NOW + 14 * DAY), NOW, t) == (State.OK, "valid for 14 d")
+
+
+def test_expired_less_than_a_day_ago_reads_expired():
+    assert cert_verdict(certificate("a", not_after=NOW - 3600), NOW, Thresholds()) == (State.FAIL, "expired 0 d ago")
+
+
+def test_an_issuing_condition_that_is_not_a_failure_leaves_readys_reason():
+    cert = certificate("a", ready="False", reason="DoesNotExist", message="Secret does not exist", not_after=None)
+    cert["status"]["conditions"].append({"type": "Issuing", "status": "False", "reason": "Pending",
+                                         "message": "waiting for the order"})
+    assert cert_verdict(cert, NOW, Thresholds()) == (State.FAIL, "not Ready: DoesNotExist: Secret does not exist")

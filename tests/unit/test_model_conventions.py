@@ -297,3 +297,8 @@ def test_litellm_uses_the_first_fallbacks_entry_that_names_a_model_group():
              ' {"ollama-qwen": ["openai-gpt4o"]}]\n')
     assert _of("litellm-fallbacks", [litellm_config(twice)])[0].message.startswith(
         "LiteLLM tries vllm-qwen → openai-gpt4o;")
+
+
+def test_a_statefulset_with_a_hostpath_volume_breaks_rule_11():
+    db = statefulset("postgres", spec=pod_spec(volumes=[{"name": "pg", "hostPath": {"path": "/srv/pg"}}]))
+    assert [v.message for v in _of("hostpath", [db])] == ["hostPath volume 'pg' at /srv/pg"]

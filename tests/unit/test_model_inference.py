@@ -135,3 +135,15 @@ def test_who_answers_follows_litellms_own_fallbacks():
     skips = build_inference(_with_config(gaming, 'router_settings:\n  fallbacks: [{"vllm-qwen": ["openai-gpt4o"]}]\n'),
                             llm, S, NOW)
     assert skips.answering == "openai-gpt4o" and skips.paid_answering
+
+
+def test_an_unparseable_litellm_config_falls_back_to_the_configured_chain():
+    inf = build_inference(_with_config(_lab(), "router_settings: [unclosed\n"),
+                          _llm(vllm_qwen=H, ollama_qwen=H, openai_gpt4o=H), S, NOW)
+    assert inf.answering == "vllm-qwen" and inf.state is State.OK and inf.findings == ()
+
+
+def test_an_unreadable_proxy_makes_every_older_verdict_stale():
+    inf = build_inference(_lab(), _llm(vllm_qwen=H, ollama_qwen=H, openai_gpt4o=H), S, NOW,
+                          llm_error="LiteLLM unreachable: connection refused")
+    assert [r.litellm_fresh for r in inf.rows] == [False] * 4

@@ -40,3 +40,9 @@ def test_summarize_and_find():
     assert [n.name for n in summarize_nodes(c, NOW)] == ["a", "b"]
     assert find_node(c, "b", NOW).name == "b"
     assert find_node(c, "zzz", NOW) is None
+
+
+def test_a_negative_gpu_allocatable_reads_as_none():
+    odd = node("k3s-gpu-worker", gpus=1)
+    odd["status"]["allocatable"]["nvidia.com/gpu"] = "-1"
+    assert node_info(odd, NOW).gpu_allocatable == 0

@@ -78,3 +78,23 @@ def test_websecure_without_tls_and_plain_http_fail():
 def test_standard_ingress_is_flagged():
     assert ("Ingress dev/legacy", "standard Ingress: the home-lab uses Traefik IngressRoutes",
             State.WARN) in _reasons(cluster(ingress("legacy")))
+
+
+def test_an_ingress_tls_entry_without_hosts_covers_every_host():
+    ing = ingress("legacy")
+    ing["spec"]["tls"] = [{"secretName": "legacy-tls"}]
+    reasons = [r for _, r, _ in _reasons(cluster(ing))]
+    assert reasons == ["standard Ingress: the home-lab uses Traefik IngressRoutes"]
+
+
+def test_a_tls_route_carrying_the_redirect_middleware_is_not_the_redirect_route():
+    both = ingressroute("n8n-https", entry_points=None, middlewares=[{"name": "https-redirect"}])
+    assert not route_info(both).is_redirect
+    assert ("IngressRoute apps/n8n-https", "no HTTP→HTTPS redirect route for n8n.home.jetzinger.com",
+            State.WARN) in _reasons(cluster(both, middleware()))
+
+
+def test_a_tls_field_that_is_not_a_mapping_is_no_tls():
+    odd = ingressroute("n8n-https")
+    odd["spec"]["tls"] = "yes"
+    assert not route_info(odd).tls

@@ -101,3 +101,33 @@ def test_garbage_pvc_does_not_raise():
     rows = pvc_rows(c, _metrics(), S)
     assert all(r.requested_bytes is None for r in rows)
     assert storage_classes(c)[0].is_default is False
+
+
+def test_usage_thresholds_are_inclusive():
+    c = cluster(pvc("full", size="100"), pvc("nearly", size="100"), pvc("growing", size="100"))
+    m = _metrics(VolumeStats("apps", "full", 95, 100), VolumeStats("apps", "nearly", 85, 100),
+                 VolumeStats("apps", "growing", 10, 100, days_until_full=7.0))
+    by = {r.name: r for r in pvc_rows(c, m, S)}
+    assert (by["full"].state, by["full"].reason) == (State.FAIL, "95 % full")
+    assert (by["nearly"].state, by["nearly"].reason) == (State.WARN, "85 % full")
+    assert (by["growing"].state, by["growing"].reason) == (State.OK, "10 % used")  # full in 7.0 d: not yet soon
+
+
+def test_no_metrics_flag_only_for_bound_claims():
+    c = cluster(pvc("waiting", phase="Pending"))
+    r = pvc_rows(c, _metrics(VolumeStats("apps", "other", 1, 10)), S)[0]
+    assert r.flags == () and r.reason == "Pending (not bound)"
+
+
+def test_nfs_capacity_a_little_over_the_request_is_the_claims_own_figure():
+    c = cluster(pvc("n8n-data", size="10Gi", volume="pvc-2"), pv("pvc-2", storage_class="nfs-client", nfs=True))
+    r = pvc_rows(c, _metrics(VolumeStats("apps", "n8n-data", 6 * GI, 12 * GI)), S)[0]
+    assert r.flags == () and r.reason == "50 % used"
+
+
+def test_beta_default_class_annotation_is_honoured():
+    beta = storage_class("nfs-client")
+    beta["metadata"]["annotations"] = {"storageclass.beta.kubernetes.io/is-default-class": "true"}
+    c = cluster(pvc("a", storage_class=None), beta)
+    assert storage_classes(c)[0].is_default is True
+    assert pvc_rows(c, None, S)[0].storage_class == "nfs-client"
