@@ -81,5 +81,6 @@ def summarise(failing: list[ResourceCache], total: int) -> str | None:
             return f"API answered {text}"
         return f"API unreachable: {text}" if "unreachable" not in text.lower() else text
     names = ", ".join(sorted(keys)[:3]) + ("…" if len(keys) > 3 else "")
-    more = f" (+{len(errors) - 1} other error)" if len(errors) > 1 else ""
+    others = len(errors) - 1
+    more = f" (+{others} other error{'s' if others > 1 else ''})" if others else ""
     return f"{names}: {text}{more}"

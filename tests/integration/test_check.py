@@ -10,6 +10,7 @@ import pytest
 
 from homelab_tui.check import render_json, render_table, run_check
 from homelab_tui.config import load_settings
+from homelab_tui.demo.runner import DemoLab
 from homelab_tui.model.health import State
 from homelab_tui.services import build_services
 
@@ -92,6 +93,13 @@ def test_prometheus_down_makes_storage_unknown(lab):
     report = check(lab, areas=("storage",))
     assert report.state is State.UNKNOWN and report.exit_code == 3
     assert any("prometheus" in e for e in report.areas[0].source_errors)
+
+
+def test_a_failure_beats_an_unreadable_source_in_the_exit_code(lab: DemoLab) -> None:
+    lab.set_down("prometheus", True)
+    report = check(lab, areas=("certificates", "storage"))
+    assert [(a.area, a.state) for a in report.areas] == [("certificates", State.FAIL), ("storage", State.UNKNOWN)]
+    assert report.state is State.FAIL and report.exit_code == 2  # CRITICAL, not UNKNOWN (3)
 
 
 def test_conventions_are_listed_and_disappear_when_fixed_live(lab):

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from homelab_tui.demo.runner import DemoLab
+
 ROOT = Path(__file__).parents[2]
 
 
@@ -63,3 +65,27 @@ def test_conventions_are_null_when_the_cluster_cannot_be_read(lab):
     assert out.returncode == 3 and json.loads(out.stdout)["conventions"] is None
     table = run_check_cli(lab, "--only", "nodes", "--conventions", "--wait", "5")
     assert "conventions: unknown (the cluster could not be read)" in table.stdout
+
+
+def test_the_table_names_the_resource_an_area_cannot_read(lab: DemoLab) -> None:
+    faults = lab.faults["kubernetes"]
+    faults.status, faults.status_path = 403, "/secrets"
+    out = run_check_cli(lab, "--only", "nodes,certificates")
+    lines = out.stdout.splitlines()
+    assert "  ! Certificates: kubernetes: secrets: 403 Forbidden: injected fault: 403" in lines, out.stdout
+    assert not [line for line in lines if line.startswith("  ! Nodes")]  # nodes do not read secrets
+
+
+def test_conventions_on_a_clean_cluster_are_zero_violations(lab: DemoLab) -> None:
+    def clear_all_but_nodes_and_issuer() -> None:  # a cluster with nothing deployed yet
+        for key in lab.store.keys():
+            if key not in ("nodes", "clusterissuers"):
+                for obj in lab.store.list(key)[0]:
+                    lab.store.delete(key, obj["metadata"].get("namespace"), obj["metadata"]["name"])
+
+    lab.call(clear_all_but_nodes_and_issuer)
+    out = run_check_cli(lab, "--only", "nodes", "--conventions")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.splitlines()[-1] == "conventions: 0 violation(s)"
+    doc = json.loads(run_check_cli(lab, "--only", "nodes", "--conventions", "--json").stdout)
+    assert doc["conventions"] == [] and doc["exit_code"] == 0

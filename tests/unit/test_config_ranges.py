@@ -36,6 +36,8 @@ def error_of(tmp_path: Path, text: str) -> str:
     ("[thresholds]\npvc_fail_percent = 150\n", "thresholds.pvc_fail_percent must be from 0 to 100"),
     ("[thresholds]\ncert_warn_days = 3\ncert_fail_days = 3\n",
      "thresholds.cert_fail_days must be below cert_warn_days"),
+    ("[thresholds]\npvc_warn_percent = 96\npvc_fail_percent = 90\n",
+     "thresholds.pvc_warn_percent must not exceed pvc_fail_percent"),
     ("[thresholds]\nrestarts_warn = -1\n", "thresholds.restarts_warn must be at least 1, got -1"),
     ("[thresholds]\nrestarts_warn = 0\n", "thresholds.restarts_warn must be at least 1, got 0"),
     ("[gpu.modes.status]\ndeployment = 'vllm-server'\n",

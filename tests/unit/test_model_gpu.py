@@ -103,3 +103,31 @@ def test_modes_come_from_settings():
     assert derive_gpu_mode(c, custom, NOW).mode == "big"
     c2 = cluster(node("k3s-gpu-worker", gpus=1), deployment("llama", "ai", replicas=0))
     assert derive_gpu_mode(c2, custom, NOW).mode == "off"
+
+
+def test_a_gpu_node_without_a_ready_condition_fails() -> None:
+    c = _lab()
+    c.get("nodes")[0]["status"]["conditions"] = []  # the kubelet never reported
+    g = derive_gpu_mode(c, S, NOW)
+    assert g.node_ready is None and g.state is State.FAIL and g.reason == "GPU node not Ready"
+
+
+def test_a_scaled_down_deployment_still_ready_next_to_the_new_mode_is_a_conflict() -> None:
+    # vllm-r1 set to 0 while its pod still holds the GPU, and vllm-server already up: both use VRAM
+    g = derive_gpu_mode(_lab(server=(1, 1), r1=(0, 1)), S, NOW)
+    assert g.mode == CONFLICT and g.state is State.FAIL
+
+
+def test_a_pending_foreign_pod_asking_for_the_gpu_warns() -> None:
+    waiting = pod("jupyter", "dev", phase="Pending", ready=False, spec=GPU_SPEC, node="")
+    g = derive_gpu_mode(_lab(extra=(waiting,)), S, NOW)
+    assert [(f.state, f.subject, f.reason) for f in g.findings] == [
+        (State.WARN, "Pod dev/jupyter", "holds nvidia.com/gpu outside the GPU modes")]
+
+
+def test_a_gpu_mode_pod_name_in_another_namespace_is_not_expected() -> None:
+    imposter = pod("vllm-server-6d-abcde", "default", spec=GPU_SPEC, node="k3s-gpu-worker",
+                   owner=("ReplicaSet", "vllm-server-6d"))
+    g = derive_gpu_mode(_lab(extra=(imposter,)), S, NOW)
+    assert [(p.namespace, p.expected) for p in g.pods] == [("default", False)]
+    assert g.state is State.WARN and g.findings[0].subject == "Pod default/vllm-server-6d-abcde"

@@ -87,3 +87,23 @@ def test_detail_rows():
     assert agent.state is State.WARN and agent.problem.reason == "1/2 ready"
     assert (p.ready, p.status, p.node, p.age) == ("1/1", "Running", "k3s-gpu-worker", 86400.0)
     assert namespace_detail(c, "nowhere", NOW) == ()
+
+
+def test_an_unknown_namespace_with_only_bare_pods_is_flagged() -> None:
+    c = cluster(namespace("sandbox"), pod("debug-shell", "sandbox"))
+    sandbox = _by_name(summarize_namespaces(c, S, NOW))["sandbox"]
+    assert sandbox.workloads_total == 0 and sandbox.state is State.WARN
+    assert sandbox.problem.reason == "not in the home-lab's namespace table"
+
+
+def test_a_surge_counts_no_more_ready_than_desired_and_odd_phases_are_unknown() -> None:
+    weird = pod("odd-pod", "apps", phase="Weird", ready=False)
+    c = cluster(namespace("apps"), deployment("n8n", "apps", replicas=2, ready=3), weird)
+    apps = _by_name(summarize_namespaces(c, S, NOW))["apps"]
+    assert (apps.replicas_ready, apps.replicas_desired) == (2, 2)
+    assert apps.pods_by_phase == (("Unknown", 1),) and apps.pod_count == 1
+
+
+def test_detail_of_a_partly_ready_deployment_is_not_ready() -> None:
+    rows = namespace_detail(cluster(deployment("n8n", "apps", replicas=2, ready=1)), "apps", NOW, S)
+    assert [(r.name, r.ready, r.status, r.state) for r in rows] == [("n8n", "1/2", "Not ready", State.WARN)]

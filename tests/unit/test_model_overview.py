@@ -8,7 +8,8 @@ import pytest
 from tests.unit.factories import DAY, NOW, cluster, deployment, exposed, ingressroute, namespace, node, pod, pvc
 
 from homelab_tui.config import HOMELAB_NAMESPACES, Settings
-from homelab_tui.model.health import State
+from homelab_tui.model import overview
+from homelab_tui.model.health import AreaStatus, State
 from homelab_tui.model.metrics import AliasHealth, LiteLLMData, MetricsData, TierHealth, VolumeStats
 from homelab_tui.model.overview import AREAS, build_overview, overall_state, resolve_areas
 from homelab_tui.model.snapshot import Snapshot
@@ -166,3 +167,31 @@ def test_conventions_area_on_request_only():
     assert conv[1].state is State.FAIL and "[17]" in conv[1].reason
     clean = build_overview(_state(_healthy_cluster()), S, NOW, areas=["rules"])[0]
     assert clean.state is State.OK and clean.reason == "20 rules, no violations", clean.reason
+
+
+def _row(state: State) -> AreaStatus:
+    return AreaStatus("nodes", "Nodes", state, state.label)
+
+
+@pytest.mark.parametrize("states,expected", [
+    ((State.WARN, State.UNKNOWN), State.UNKNOWN),  # an unreadable source may hide worse than the warning
+    ((State.UNKNOWN, State.WARN), State.UNKNOWN),
+    ((State.FAIL, State.UNKNOWN), State.FAIL),  # a known failure is CRITICAL (2), not UNKNOWN (3)
+    ((State.UNKNOWN, State.FAIL, State.WARN), State.FAIL),
+    ((State.OK, State.WARN), State.WARN),
+    ((), State.OK),
+])
+def test_check_precedence_fail_then_unknown_then_warn(states: tuple[State, ...], expected: State) -> None:
+    assert overall_state([_row(s) for s in states]) is expected
+
+
+def test_a_judge_that_raises_makes_its_area_unknown_not_ok(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("model bug")
+
+    monkeypatch.setattr(overview, "derive_gpu_mode", broken)
+    rows = build_overview(_state(_healthy_cluster()), S, NOW)
+    by = _by_area(rows)
+    assert by["gpu"].state is State.UNKNOWN and by["gpu"].reason == "cannot evaluate: RuntimeError: model bug"
+    assert all(r.state is State.OK for r in rows if r.area != "gpu")
+    assert overall_state(rows) is State.UNKNOWN

@@ -8,7 +8,7 @@ from tests.unit.factories import DAY, NOW, cluster, daemonset, deployment, pod, 
 
 from homelab_tui.model.health import State
 from homelab_tui.model.workloads import (
-    owned_pods, pod_problem, pod_ready, pod_restarts, pod_status_text, workload_counts, workload_problem,
+    owned_pods, owns_pod, pod_problem, pod_ready, pod_restarts, pod_status_text, workload_counts, workload_problem,
 )
 
 
@@ -51,6 +51,28 @@ def test_restarts_over_threshold_warn():
     assert pod_restarts(p) == 6
     assert pod_problem(p, NOW, restarts_warn=5).reason == "6 restarts"
     assert pod_problem(p, NOW, restarts_warn=10) is None
+
+
+def test_the_restart_threshold_itself_warns() -> None:
+    assert pod_problem(pod("x", restarts=5), NOW, restarts_warn=5).reason == "5 restarts"
+    assert pod_problem(pod("x", restarts=4), NOW, restarts_warn=5) is None
+
+
+def test_an_oom_killed_container_fails() -> None:
+    # the container was just killed for memory: not yet in CrashLoopBackOff, no restart counted so far
+    oom = pod("ollama-7b-abcde", "ml", ready=False, age=DAY)
+    oom["status"]["containerStatuses"][0]["state"] = {"terminated": {"reason": "OOMKilled", "exitCode": 137}}
+    assert pod_status_text(oom) == "OOMKilled"
+    problem = pod_problem(oom, NOW)
+    assert (problem.state, problem.reason) == (State.FAIL, "OOMKilled")
+
+
+def test_a_failing_container_is_the_status_over_an_earlier_waiting_one() -> None:
+    p = pod("docling-6f-abcde", "docs", phase="Pending", ready=False, waiting="ContainerCreating")
+    p["status"]["containerStatuses"].append({"name": "sidecar", "ready": False, "restartCount": 3,
+                                             "state": {"waiting": {"reason": "CrashLoopBackOff"}}})
+    assert pod_status_text(p) == "CrashLoopBackOff"
+    assert pod_problem(p, NOW).state is State.FAIL
 
 
 def test_not_ready_running_pod_warns_after_grace():
@@ -108,6 +130,18 @@ def test_owned_pods_by_replicaset_prefix_owner_and_selector():
     c = cluster(d, mine, other, sts, pg, loose)
     assert [p["metadata"]["name"] for p in owned_pods(c, d, "Deployment")] == ["loose", "vllm-server-7d9f-abcde"]
     assert [p["metadata"]["name"] for p in owned_pods(c, sts, "StatefulSet")] == ["postgresql-0"]
+
+
+def test_owns_pod_needs_the_namespace_and_trusts_owners_over_labels() -> None:
+    d = deployment("vllm-server", "ml")
+    selector = d["spec"]["selector"]["matchLabels"]
+    assert owns_pod(d, "Deployment", pod("vllm-server-7d9f-abcde", "ml", owner=("ReplicaSet", "vllm-server-7d9f")))
+    # same owner name, another namespace
+    assert not owns_pod(d, "Deployment", pod("vllm-server-7d9f-abcde", "dev", owner=("ReplicaSet", "vllm-server-7d9f")))
+    # the deployment's labels, but another controller owns it: labels are only the fallback for bare pods
+    adopted = pod("copy-5c-xy", "ml", owner=("ReplicaSet", "copy-5c"), labels=dict(selector))
+    assert not owns_pod(d, "Deployment", adopted)
+    assert owns_pod(d, "Deployment", pod("bare", "ml", labels=dict(selector)))
 
 
 def test_inputs_are_not_mutated():
