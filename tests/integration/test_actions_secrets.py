@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+from typing import Callable
 
 import pytest
 
 from homelab_tui.actions import registry
-from homelab_tui.actions.base import ActionContext, Target, make_context
-from homelab_tui.actions.secret_value import SecretValue
+from homelab_tui.actions.base import ActionContext, ConflictError, Target, make_context
+from homelab_tui.actions.secret_value import MASK, SecretValue, fingerprint
 from homelab_tui.config import Settings
 from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
 from tests.integration.test_actions_certs import Recorder
@@ -170,3 +171,67 @@ def test_a_403_on_listing_workloads_is_a_warning_not_a_failure(lab, ctx):
     assert any(w.startswith("could not check which workloads use litellm-secrets (") and "403" in w
                for w in plan.warnings), plan.warnings
     assert outcome.ok and outcome.follow_ups == () and _data(lab)["OPENAI_API_KEY"] == PLANTED.encode()
+
+
+class WrittenOver:
+    """A controller (External Secrets, Sealed Secrets) rewriting the secret right after our patch lands, before
+    it is read back: ``change`` edits the decoded data, once."""
+
+    def __init__(self, lab, change: Callable[[dict[str, bytes]], object]) -> None:
+        self.lab, self.change, self.done = lab, change, False
+
+    def __enter__(self) -> "WrittenOver":
+        self._unsubscribe = self.lab.call(lambda: self.lab.store.subscribe(self._rewrite))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lab.call(self._unsubscribe)
+
+    def _rewrite(self, key: str, _event: str, secret: dict) -> None:
+        planted = base64.b64encode(PLANTED.encode()).decode()
+        if self.done or key != "secrets" or planted not in (secret.get("data") or {}).values():
+            return
+        self.done = True  # before the write: the write calls this again
+
+        def rewrite(obj: dict) -> None:
+            data = {k: base64.b64decode(v) for k, v in obj["data"].items()}
+            self.change(data)
+            obj["data"] = {k: base64.b64encode(v).decode() for k, v in data.items()}
+        self.lab.store.mutate("secrets", "ml", "litellm-secrets", rewrite)
+
+
+@pytest.mark.parametrize("key,change,problem", [
+    ("OPENAI_API_KEY", lambda d, old: d.update(OPENAI_API_KEY=old["OPENAI_API_KEY"]),
+     "OPENAI_API_KEY is {old_fp}, expected {new_fp}"),
+    ("NEW_KEY", lambda d, old: d.pop("NEW_KEY"), "NEW_KEY is missing, expected {new_fp}"),
+    ("OPENAI_API_KEY", lambda d, old: d.pop("LITELLM_MASTER_KEY"), "LITELLM_MASTER_KEY disappeared"),
+    ("OPENAI_API_KEY", lambda d, old: d.update(LITELLM_MASTER_KEY=b"rotated"), "LITELLM_MASTER_KEY changed"),
+], ids=["key-reverted", "new-key-dropped", "other-key-dropped", "other-key-changed"])
+def test_a_read_back_that_differs_is_a_loud_verify_failure(lab, ctx, key, change, problem):
+    action = registry.get("secret-patch")
+    plan = action.plan(ctx, SECRET, key=key, value=SecretValue(PLANTED))
+    old = _data(lab)
+    with WrittenOver(lab, lambda data: change(data, old)) as controller:
+        outcome = action.execute(ctx, plan)
+    assert controller.done
+    assert not outcome.ok and outcome.status == "verify-failed", outcome.message
+    problem = problem.format(old_fp=fingerprint(old["OPENAI_API_KEY"]), new_fp=SecretValue(PLANTED).fingerprint)
+    assert outcome.message == f"VERIFY FAILED for Secret ml/litellm-secrets: {problem} — check the secret now"
+    assert outcome.follow_ups == ()  # no restart offered onto a secret that does not hold what was asked
+    (entry,) = ctx.audit.read()
+    assert entry["outcome"] == "verify-failed" and entry["message"] == outcome.message
+    _assert_never_shown(outcome, ctx.audit.path.read_text())
+
+
+def test_an_action_error_quoting_the_value_is_masked_and_keeps_its_kind(lab, ctx):
+    action = registry.get("secret-patch")
+    plan = action.plan(ctx, SECRET, key="OPENAI_API_KEY", value=SecretValue(PLANTED))
+
+    class QuotingApi(RacingApi):  # a layer that quotes the request in the conflict it reports
+        def patch(self, path, body, content_type="application/merge-patch+json", **kw):
+            raise ConflictError(f"{path} changed; not sent: {body['stringData']}")
+
+    ctx.api = QuotingApi(ctx.api, lab)
+    outcome = action.execute(ctx, plan)
+    assert outcome.status == "conflict" and outcome.message.endswith(f"not sent: {{'OPENAI_API_KEY': '{MASK}'}}")
+    _assert_never_shown(outcome, ctx.audit.path.read_text())

@@ -131,3 +131,34 @@ def test_the_cli_refuses_when_a_dashboard_switch_started_during_its_prompt(lab, 
     assert "another GPU switch started (ml → gaming" in err.getvalue() and "nothing changed" in err.getvalue()
     assert dashboard.outcome.ok and monitor.violations == []
     assert _ready_pods(lab, "vllm-server") == 0 and _ready_pods(lab, "vllm-r1") == 0
+
+
+class ScaledBackUp:
+    """Someone else (Flux, kubectl) scales ``deployment`` back to 1 the moment a switch scales it to 0; once."""
+
+    def __init__(self, lab, deployment: str) -> None:
+        self.lab, self.deployment, self.done = lab, deployment, False
+
+    def __enter__(self) -> "ScaledBackUp":
+        self._unsubscribe = self.lab.call(lambda: self.lab.store.subscribe(self._undo))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.lab.call(self._unsubscribe)
+
+    def _undo(self, key: str, _event: str, dep: dict) -> None:
+        if self.done or key != "deployments" or dep["metadata"]["name"] != self.deployment or dep["spec"]["replicas"]:
+            return
+        self.done = True  # before the write: the write calls this again
+        self.lab.store.mutate("deployments", "ml", self.deployment, lambda d: d["spec"].__setitem__("replicas", 1))
+
+
+def test_the_old_mode_scaled_up_by_someone_else_while_waiting_stops_the_switch(lab, tmp_path):
+    dashboard = Dashboard(lab, tmp_path, "dashboard")
+    with ScaledBackUp(lab, "vllm-server") as someone:
+        outcome = dashboard.switch("r1")
+    assert someone.done and not outcome.ok and outcome.status == "failed"
+    assert "ml/vllm-server was scaled up by someone else during the switch" in outcome.message
+    assert "recorded as half-done" in outcome.message and {f.key for f in outcome.follow_ups} == {"rollback", "retry"}
+    assert dashboard.scales() == [("vllm-server", 0)]  # vllm-r1 never scaled up: never two vLLMs on the GPU
+    assert _ready_pods(lab, "vllm-server") == 1 and _ready_pods(lab, "vllm-r1") == 0

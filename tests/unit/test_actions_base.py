@@ -165,3 +165,17 @@ def test_an_unwritable_audit_log_is_reported_not_raised(tmp_path):
     ctx.audit = AuditLog(blocker / "sub" / "audit.jsonl")
     outcome = Boom().execute(ctx, Boom().plan(ctx, Target("Thing", "ns", "t")))
     assert outcome.ok and outcome.audit_error and "not written" in outcome.audit_error
+
+
+def test_an_unwritable_audit_log_never_hides_a_refusal(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    unwritable = AuditLog(blocker / "sub" / "audit.jsonl")  # its directory cannot be made: OSError on append
+    ctx = _ctx(tmp_path, read_only=False)
+    ctx.audit = unwritable
+    with pytest.raises(RefusedError, match="not today"):
+        Picky().plan(ctx, Target("Thing", "ns", "t"), key="K", value="v", count=2)
+    ctx = _ctx(tmp_path, read_only=True)
+    ctx.audit = unwritable
+    with pytest.raises(ReadOnlyError, match="read-only"):
+        Boom().execute(ctx, Plan("boom", Target("Thing", "ns", "t"), "Boom", ("x",)))

@@ -59,6 +59,16 @@ def test_scrub_masks_raw_and_base64_forms():
     assert "422 Invalid" in v.scrub(text)
 
 
+@pytest.mark.parametrize("value", ['pä"ss', "pässwörd€🔑"], ids=["quote-and-umlaut", "bmp-and-astral"])
+def test_scrub_masks_the_python_escaped_form_of_a_value(value):
+    """Python's ascii() (a repr in a Python webhook's message, or in a log) writes ä as \\xe4 and 🔑 as \\U0001f511,
+    which no JSON encoder writes (JSON's forms: test_actions_scrub_more.py)."""
+    echo = ascii(value)[1:-1]
+    assert echo != value
+    text = f"admission webhook denied the request: bad value '{echo}' (rule 3)"
+    assert SecretValue(value).scrub(text) == f"admission webhook denied the request: bad value '{MASK}' (rule 3)"
+
+
 def test_describe_secret_lists_keys_sizes_fingerprints_but_no_value():
     info = describe_secret(_secret(data={"OPENAI_API_KEY": PLANTED, "EMPTY": ""}))
     assert [k.key for k in info.keys] == ["EMPTY", "OPENAI_API_KEY"]
