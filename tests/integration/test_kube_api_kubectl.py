@@ -47,7 +47,8 @@ def test_get_prints_tables_with_the_right_rows(server):
     routes = {(r[0], r[1]) for r in rows(kubectl(server, "get", "ingressroutes", "-A"))}
     assert {("apps", "n8n-https"), ("apps", "n8n-http-redirect")} <= routes
     namespaces = [r[0] for r in rows(kubectl(server, "get", "ns"))]
-    assert namespaces == sorted(["kube-system", "infra", "monitoring", "data", "apps", "ml", "docs", "dev"])
+    assert namespaces == sorted(["kube-system", "infra", "monitoring", "data", "apps", "ml", "docs", "dev",
+                                 "default", "kube-node-lease", "kube-public"])  # the home-lab's, and K3s' own
     assert "deployment.apps/vllm-server" in kubectl(server, "get", "deploy", "-n", "ml", "-o", "name")
 
 

@@ -42,7 +42,8 @@ def test_every_served_list_parses_into_the_strict_models(api):
     assert set(nodes) == {"k3s-master", "k3s-worker-01", "k3s-worker-02", "k3s-gpu-worker"}
     assert nodes["k3s-gpu-worker"].status.allocatable["nvidia.com/gpu"] == "1"
     assert {n.metadata.name for n in core.list_namespace(_request_timeout=T).items} == {
-        "kube-system", "infra", "monitoring", "data", "apps", "ml", "docs", "dev"}
+        "kube-system", "infra", "monitoring", "data", "apps", "ml", "docs", "dev",
+        "default", "kube-node-lease", "kube-public"}
     traefik = core.read_namespaced_service("traefik", "kube-system", _request_timeout=T)
     assert traefik.status.load_balancer.ingress[0].ip.startswith("192.168.2.")
     assert core.list_service_for_all_namespaces(_request_timeout=T).items
