@@ -5,19 +5,18 @@ from __future__ import annotations
 import pytest
 
 from homelab_tui.actions import registry
-from homelab_tui.actions.base import ActionContext, RefusedError, Target, make_context
+from homelab_tui.actions.base import ActionContext, RefusedError, Target
 from homelab_tui.actions.certs import MESSAGE, REASON
-from homelab_tui.config import KubernetesSettings, Settings
+from homelab_tui.config import KubernetesSettings
 from homelab_tui.model.issuance import ISSUANCE_KINDS, issuance_chain
 from homelab_tui.sources.kube import KubeSource
-from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
+from homelab_tui.sources.kube_client import KubeTarget
+from tests.integration.lab_actions import lab_context
 
 
 @pytest.fixture
 def ctx(lab, tmp_path) -> ActionContext:
-    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 5)
-    return make_context(api, Settings(), read_only=False, audit_path=str(tmp_path / "audit.jsonl"), poll=0.05,
-                        wait_timeout=20)
+    return lab_context(lab, tmp_path, wait_timeout=20)
 
 
 def _cert(lab, ns: str, name: str) -> dict:

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from homelab_tui.actions import registry
-from homelab_tui.actions.base import ActionContext, RefusedError, make_context
+from homelab_tui.actions.base import ActionContext, RefusedError
 from homelab_tui.actions.gpu_mode import gpu_target, pending_switch
 from homelab_tui.config import Settings
 from homelab_tui.demo.podgen import STARTING, set_pod_state
-from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
+from tests.integration.lab_actions import StoreHook, lab_context
+
 
 CRASHLOOP = "demo.homelab-tui/crashloop"
 
@@ -30,24 +31,17 @@ def _settings(timeout: float = 20.0) -> Settings:
 
 @pytest.fixture
 def ctx(lab, tmp_path) -> ActionContext:
-    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 5)
-    return make_context(api, _settings(), read_only=False, audit_path=str(tmp_path / "audit.jsonl"), poll=0.05)
+    return lab_context(lab, tmp_path, _settings())
 
 
-class BothUpMonitor:
+class BothUpMonitor(StoreHook):
     """Checks, on every change the store makes, that the two vLLM deployments are never up together."""
 
     def __init__(self, lab) -> None:
-        self.lab, self.violations, self.changes = lab, [], 0
+        super().__init__(lab)
+        self.violations, self.changes = [], 0
 
-    def __enter__(self) -> "BothUpMonitor":
-        self._unsubscribe = self.lab.call(lambda: self.lab.store.subscribe(self._check))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.lab.call(self._unsubscribe)
-
-    def _check(self, key: str, _event: str, _obj: dict) -> None:
+    def on_change(self, key: str, _event: str, _obj: dict) -> None:
         if key not in ("pods", "deployments"):
             return
         self.changes += 1
@@ -160,23 +154,17 @@ def test_a_timeout_is_reported_with_a_rollback_offer(lab, ctx):
     assert _ready_pods(lab, "vllm-server") == 1
 
 
-class NeverReady:
+class NeverReady(StoreHook):
     """Keeps the pods of one deployment Running but never Ready, as a vLLM that never finishes loading.
 
     It runs under the store's lock on every change, so a client never reads such a pod as Ready.
     """
 
     def __init__(self, lab, deployment: str) -> None:
-        self.lab, self.prefix = lab, deployment + "-"
+        super().__init__(lab)
+        self.prefix = deployment + "-"
 
-    def __enter__(self) -> "NeverReady":
-        self._unsubscribe = self.lab.call(lambda: self.lab.store.subscribe(self._hold))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.lab.call(self._unsubscribe)
-
-    def _hold(self, key: str, event: str, pod: dict) -> None:
+    def on_change(self, key: str, event: str, pod: dict) -> None:
         md = pod["metadata"]
         if key != "pods" or event == "DELETED" or not md["name"].startswith(self.prefix) or md.get("deletionTimestamp"):
             return

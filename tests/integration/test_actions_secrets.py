@@ -8,11 +8,11 @@ from typing import Callable
 import pytest
 
 from homelab_tui.actions import registry
-from homelab_tui.actions.base import ActionContext, ConflictError, Target, make_context
+from homelab_tui.actions.base import ActionContext, ConflictError, Target
 from homelab_tui.actions.secret_value import MASK, SecretValue, fingerprint
-from homelab_tui.config import Settings
-from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
 from tests.integration.test_actions_certs import Recorder
+from tests.integration.lab_actions import StoreHook, lab_context
+
 
 PLANTED = "planted-S3cret-value-7f1c"
 SECRET = Target("Secret", "ml", "litellm-secrets")
@@ -20,9 +20,7 @@ SECRET = Target("Secret", "ml", "litellm-secrets")
 
 @pytest.fixture
 def ctx(lab, tmp_path) -> ActionContext:
-    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 5)
-    return make_context(api, Settings(), read_only=False, audit_path=str(tmp_path / "audit.jsonl"), poll=0.05,
-                        wait_timeout=20)
+    return lab_context(lab, tmp_path, wait_timeout=20)
 
 
 def _data(lab) -> dict[str, bytes]:
@@ -173,21 +171,15 @@ def test_a_403_on_listing_workloads_is_a_warning_not_a_failure(lab, ctx):
     assert outcome.ok and outcome.follow_ups == () and _data(lab)["OPENAI_API_KEY"] == PLANTED.encode()
 
 
-class WrittenOver:
+class WrittenOver(StoreHook):
     """A controller (External Secrets, Sealed Secrets) rewriting the secret right after our patch lands, before
     it is read back: ``change`` edits the decoded data, once."""
 
     def __init__(self, lab, change: Callable[[dict[str, bytes]], object]) -> None:
-        self.lab, self.change, self.done = lab, change, False
+        super().__init__(lab)
+        self.change, self.done = change, False
 
-    def __enter__(self) -> "WrittenOver":
-        self._unsubscribe = self.lab.call(lambda: self.lab.store.subscribe(self._rewrite))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.lab.call(self._unsubscribe)
-
-    def _rewrite(self, key: str, _event: str, secret: dict) -> None:
+    def on_change(self, key: str, _event: str, secret: dict) -> None:
         planted = base64.b64encode(PLANTED.encode()).decode()
         if self.done or key != "secrets" or planted not in (secret.get("data") or {}).values():
             return

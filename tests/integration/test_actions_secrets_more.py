@@ -9,11 +9,12 @@ import json
 import pytest
 
 from homelab_tui.actions import registry
-from homelab_tui.actions.base import (ActionContext, ActionError, InputError, ReadOnlyError, RefusedError, Target,
-                                      make_context)
+from homelab_tui.actions.base import ActionContext, ActionError, InputError, ReadOnlyError, RefusedError, Target
 from homelab_tui.actions.secret_value import SecretValue
-from homelab_tui.config import Settings
-from homelab_tui.sources.kube_client import KubeError, KubeTarget, load_kube_api
+
+from homelab_tui.sources.kube_client import KubeError
+from tests.integration.lab_actions import lab_context
+
 
 PLANTED = 'planted-"S3cret"&<value>-é'
 N8N_TLS = Target("Secret", "apps", "n8n-tls")
@@ -21,9 +22,7 @@ N8N_TLS = Target("Secret", "apps", "n8n-tls")
 
 @pytest.fixture
 def ctx(lab, tmp_path) -> ActionContext:
-    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 5)
-    return make_context(api, Settings(), read_only=False, audit_path=str(tmp_path / "audit.jsonl"), poll=0.05,
-                        wait_timeout=20)
+    return lab_context(lab, tmp_path, wait_timeout=20)
 
 
 def _writes(lab) -> int:

@@ -7,18 +7,15 @@ import datetime as dt
 import pytest
 
 from homelab_tui.actions import registry
-from homelab_tui.actions.base import ActionContext, RefusedError, Target, make_context
+from homelab_tui.actions.base import ActionContext, RefusedError, Target
 from homelab_tui.actions.rollout import RESTARTED_AT
-from homelab_tui.config import Settings
-from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
 from tests.integration.test_actions_certs import Recorder
+from tests.integration.lab_actions import lab_context
 
 
 @pytest.fixture
 def ctx(lab, tmp_path) -> ActionContext:
-    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 5)
-    return make_context(api, Settings(), read_only=False, audit_path=str(tmp_path / "audit.jsonl"), poll=0.05,
-                        wait_timeout=20)
+    return lab_context(lab, tmp_path, wait_timeout=20)
 
 
 def _get(lab, key: str, ns: str, name: str) -> dict:

@@ -8,11 +8,13 @@ import time
 import pytest
 
 from homelab_tui.actions import registry
-from homelab_tui.actions.base import ActionContext, RefusedError, make_context
+from homelab_tui.actions.base import ActionContext, RefusedError
 from homelab_tui.actions.gpu_mode import gpu_target, pending_switch, read_gpu, resume_offers, status_lines
 from homelab_tui.config import Backend, Settings
-from homelab_tui.sources.kube_client import KubeApi, KubeTarget, load_kube_api
+from homelab_tui.sources.kube_client import KubeApi
 from tests.conftest import wait_until
+from tests.integration.lab_actions import lab_context
+
 
 CRASHLOOP = "demo.homelab-tui/crashloop"
 PAID = ("GPU mode {mode} stops ml/vllm-server and the fallback ollama-qwen (ml/ollama {state}) is not up: "
@@ -27,8 +29,7 @@ def _settings(timeout: float = 20.0, **inference: object) -> Settings:
 
 @pytest.fixture
 def ctx(lab, tmp_path) -> ActionContext:
-    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 5)
-    return make_context(api, _settings(), read_only=False, audit_path=str(tmp_path / "audit.jsonl"), poll=0.05)
+    return lab_context(lab, tmp_path, _settings())
 
 
 def _plan(ctx: ActionContext, mode: str):

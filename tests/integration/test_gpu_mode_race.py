@@ -16,6 +16,7 @@ from homelab_tui.config import Settings
 from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
 from tests.integration.test_actions_gpu_mode import BothUpMonitor, _ready_pods, _settings
 from tests.integration.test_cli_gpu_mode import _parse
+from tests.integration.lab_actions import StoreHook
 
 
 class Dashboard:
@@ -133,20 +134,14 @@ def test_the_cli_refuses_when_a_dashboard_switch_started_during_its_prompt(lab, 
     assert _ready_pods(lab, "vllm-server") == 0 and _ready_pods(lab, "vllm-r1") == 0
 
 
-class ScaledBackUp:
+class ScaledBackUp(StoreHook):
     """Someone else (Flux, kubectl) scales ``deployment`` back to 1 the moment a switch scales it to 0; once."""
 
     def __init__(self, lab, deployment: str) -> None:
-        self.lab, self.deployment, self.done = lab, deployment, False
+        super().__init__(lab)
+        self.deployment, self.done = deployment, False
 
-    def __enter__(self) -> "ScaledBackUp":
-        self._unsubscribe = self.lab.call(lambda: self.lab.store.subscribe(self._undo))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.lab.call(self._unsubscribe)
-
-    def _undo(self, key: str, _event: str, dep: dict) -> None:
+    def on_change(self, key: str, _event: str, dep: dict) -> None:
         if self.done or key != "deployments" or dep["metadata"]["name"] != self.deployment or dep["spec"]["replicas"]:
             return
         self.done = True  # before the write: the write calls this again

@@ -13,19 +13,19 @@ from typing import Callable
 
 import pytest
 
-from homelab_tui.actions.base import ActionContext, make_context
+from homelab_tui.actions.base import ActionContext
 from homelab_tui.actions.gpu_mode import pending_switch
 from homelab_tui.demo.podgen import STARTING, make_pod, set_pod_state
-from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
 from tests.integration.test_actions_gpu_mode import NeverReady, _ready_pods, _settings, _switch
+from tests.integration.lab_actions import lab_context
+
 
 DONE = "vllm-r1: 1/1 ready"  # the wait's last line: the target has exactly its one pod, Ready
 
 
 @pytest.fixture
 def ctx(lab, tmp_path) -> ActionContext:
-    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 5)
-    return make_context(api, _settings(), read_only=False, audit_path=str(tmp_path / "audit.jsonl"), poll=0.05)
+    return lab_context(lab, tmp_path, _settings())
 
 
 def _at(line: str, then: Callable[[], None], lines: list[str]) -> Callable[[str], None]:
