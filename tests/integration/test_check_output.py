@@ -89,3 +89,11 @@ def test_conventions_on_a_clean_cluster_are_zero_violations(lab: DemoLab) -> Non
     assert out.stdout.splitlines()[-1] == "conventions: 0 violation(s)"
     doc = json.loads(run_check_cli(lab, "--only", "nodes", "--conventions", "--json").stdout)
     assert doc["conventions"] == [] and doc["exit_code"] == 0
+
+
+def test_a_source_that_has_not_answered_yet_is_not_ok(lab: DemoLab) -> None:
+    """The API answers after --wait: no error yet, no data either; the JSON must not call that source ok."""
+    lab.faults["kubernetes"].latency = 5.0
+    doc = json.loads(run_check_cli(lab, "--only", "nodes", "--wait", "1", "--json").stdout)
+    assert doc["sources"]["kubernetes"] == {"name": "kubernetes", "ok": False, "age_seconds": None, "error": None}
+    assert doc["sources"]["prometheus"]["ok"] is True  # the others answered in time

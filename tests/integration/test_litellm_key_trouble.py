@@ -20,6 +20,7 @@ import pytest
 from homelab_tui.check import render_json, run_check
 from homelab_tui.demo.runner import DemoLab
 from homelab_tui.model.health import State
+from homelab_tui.model.inference import KEY_REJECTED
 from homelab_tui.services import build_services
 from tests.reliability.harness import fast_settings, lab_services
 
@@ -114,3 +115,25 @@ def test_the_dashboard_sources_build_without_the_key_file_and_say_why(lab: DemoL
     assert snap.error is not None and snap.error.startswith(f"litellm.key_file {missing}"), snap.error
     assert snap.data is not None and snap.data.alive and snap.data.ready  # the keyless calls still read
     assert services.context == "homelab-demo"
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_liveliness_probe_is_unreadable_not_dead(lab: DemoLab, status: int) -> None:
+    """An ingress or auth proxy refusing the keyless probe says nothing about LiteLLM: no "not alive"."""
+    faults = lab.faults["litellm"]
+    faults.status, faults.status_path = status, "/health/liveliness"
+    report, area = inference_check(lab)
+    llm = report.dashboard.llm
+    assert area.state is State.UNKNOWN, area
+    assert llm.error is not None and llm.error.startswith(f"/health/liveliness: {status}: "), llm.error
+    assert llm.data is None  # neither alive nor dead: never read
+
+
+def test_a_key_refused_with_403_is_named_a_rejected_key(lab: DemoLab) -> None:
+    """A virtual key without the rights for /model/info (403) reads as the key's trouble, like a 401."""
+    faults = lab.faults["litellm"]
+    faults.status, faults.status_path = 403, "/model/info"
+    report, _ = inference_check(lab)
+    llm = report.dashboard.llm
+    assert llm.data is not None and llm.data.health_error.startswith(f"{KEY_REJECTED}: /model/info: 403"), llm
+    assert llm.error is None  # the proxy's own answers are trusted

@@ -49,3 +49,20 @@ def test_not_configured_means_none(lab):
         assert src.refresh().data.ollama_models is None
     finally:
         src.close()
+
+
+def test_a_size_that_is_not_a_number_is_unknown():
+    (m,) = parse_ps({"models": [{**REAL_PS["models"][0], "size": True, "size_vram": "0"}]})
+    assert m.size_bytes is None and m.vram_bytes is None
+
+
+def test_an_ollama_refusing_the_request_is_named_by_its_status(lab):
+    """An Ollama without /api/ps, or a proxy refusing it, answers 4xx: the status is the error, kept to one line."""
+    faults = lab.faults["ollama"]
+    faults.status, faults.status_path = 404, "/api/ps"
+    src = LiteLLMSource(load_settings(lab.config_path, explicit=True), lab.litellm_key)
+    try:
+        data = src.refresh().data
+    finally:
+        src.close()
+    assert data.ollama_error == "Ollama /api/ps: HTTP 404" and data.ollama_models is None

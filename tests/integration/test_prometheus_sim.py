@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
+from typing import Awaitable, Callable, Iterator
 
 import pytest
+from aiohttp import web
 
 from homelab_tui.config import PrometheusSettings, Settings
 from homelab_tui.demo.faults import ServerFaults
@@ -14,6 +17,7 @@ from homelab_tui.demo.podgen import READY, make_pod
 from homelab_tui.demo.prometheus_sim import create_app
 from homelab_tui.demo.seed import build_objects
 from homelab_tui.demo.store import ClusterStore
+from homelab_tui.sources import promql as q
 from homelab_tui.sources.prometheus import PrometheusSource
 from tests.integration.aio_server import serve
 
@@ -127,3 +131,69 @@ def test_server_down_is_one_line_and_keeps_the_last_data():
     src.close()
     assert snap.data is None and snap.error is not None
     assert "\n" not in snap.error and "Prometheus unreachable" in snap.error
+
+
+Rewrite = Callable[[web.Response], Awaitable[web.StreamResponse]]
+
+
+@pytest.fixture
+def middle_box() -> Iterator[tuple[dict[str, Rewrite], str, PrometheusSource]]:
+    """The simulated Prometheus behind a middle box that rewrites the answers to the queries in its rules
+    (keyed by query text); the source waits 1 s for an answer."""
+    clock = Clock()
+    store = ClusterStore(build_objects(dt.datetime.fromtimestamp(clock.now, dt.timezone.utc)))
+    rules: dict[str, Rewrite] = {}
+    app = create_app(store, ServerFaults("prometheus"), clock=clock)
+
+    @web.middleware
+    async def rewrite(request: web.Request, handler: Callable) -> web.StreamResponse:
+        answer = await handler(request)
+        rule = rules.get(request.query.get("query", ""))
+        return answer if rule is None else await rule(answer)
+
+    app.middlewares.append(rewrite)
+    with serve(app) as url:
+        src = PrometheusSource(Settings(prometheus=PrometheusSettings(url=url, timeout=2.5)), clock=clock)
+        yield rules, url, src
+        src.close()
+
+
+async def evaluation_error(_: web.Response) -> web.Response:
+    return web.json_response({"status": "error", "errorType": "execution",
+                              "error": "query processing would load too many samples into memory"}, status=422)
+
+
+async def as_503(answer: web.Response) -> web.Response:
+    """A load balancer marking the answer unavailable while passing Prometheus's body through."""
+    return web.Response(status=503, body=answer.body, content_type="application/json")
+
+
+async def hang(answer: web.Response) -> web.Response:
+    await asyncio.sleep(6.0)
+    return answer
+
+
+@pytest.mark.parametrize(("query", "part"), [(q.VOLUME_USED, "volumes"), (q.VLLM_NOW, "vllm")])
+def test_one_failed_query_keeps_its_last_figures(middle_box, query: q.Query, part: str) -> None:
+    rules, _, src = middle_box
+    good = src.refresh().data
+    assert getattr(good, part)
+    rules[query.text] = evaluation_error
+    snap = src.refresh()
+    assert snap.error == f"1 of 7 queries failed: {query.name}: execution: query processing would load too many " \
+                         "samples into memory"
+    assert getattr(snap.data, part) == getattr(good, part)
+
+
+def test_a_non_200_answer_fails_even_with_a_success_body(middle_box) -> None:
+    rules, _, src = middle_box
+    rules[q.VOLUME_USED.text] = as_503
+    assert src.refresh().error == "1 of 7 queries failed: volume_used: HTTP 503: no error message"
+
+
+def test_queries_failing_alike_still_say_how_many_failed(middle_box) -> None:
+    rules, url, src = middle_box
+    rules[q.GPU_UTIL_HISTORY.text] = rules[q.GPU_VRAM_HISTORY.text] = hang
+    snap = src.refresh()
+    assert snap.error == f"2 of 7 queries failed: Prometheus unreachable: timed out ({url})"
+    assert snap.data.volumes  # the other five answered

@@ -22,17 +22,21 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from aiohttp import web
 
 from homelab_tui.actions import registry
 from homelab_tui.actions.base import Target, make_context
 from homelab_tui.actions.secret_value import SecretValue
 from homelab_tui.check import render_json, render_table, run_check
 from homelab_tui.cli import build_parser
+from homelab_tui.config import LiteLLMSettings, Settings
 from homelab_tui.demo.runner import DemoLab
 from homelab_tui.sources.base import SourceError
+from homelab_tui.sources.litellm import LiteLLMSource
 from homelab_tui.sources.kube_client import KubeTarget, load_kube_api
 from homelab_tui.ui.app import make_app
 from homelab_tui.ui.screens.registry import SCREENS
+from tests.integration.aio_server import serve
 from tests.reliability.harness import fast_settings, lab_services, wait_for
 from tests.reliability.stubs import EchoLiteLLM
 from tests.ui.conftest import screen_text
@@ -152,6 +156,28 @@ def test_litellm_errors_that_echo_the_key_are_scrubbed(planted_lab: DemoLab) -> 
                             ("exception", str(raised.value) + repr(raised.value)),
                             ("source repr", repr(services.litellm))):
             assert_clean(f"LiteLLM {status} {where}", text)
+
+
+def test_a_readiness_answer_that_echoes_the_key_is_scrubbed() -> None:
+    """LiteLLM's readiness names its database; a URL carrying the key must not reach the screen or the JSON."""
+    async def echo(request: web.Request) -> web.Response:
+        if request.path == "/health/liveliness":
+            return web.json_response("I'm alive!")
+        if request.path == "/health/readiness":
+            return web.json_response({"status": "healthy", "db": f"postgresql://litellm:{LITELLM_KEY}@db/litellm",
+                                      "last_error": f"auth with Bearer {LITELLM_KEY} failed"})
+        return web.json_response({"detail": "Not Found"}, status=404)
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", echo)
+    with serve(app) as url:
+        src = LiteLLMSource(Settings(litellm=LiteLLMSettings(url=url, timeout=5.0)), LITELLM_KEY)
+        try:
+            readiness = src.refresh().data.readiness
+        finally:
+            src.close()
+    assert readiness["db"] == "postgresql://litellm:***@db/litellm"
+    assert_clean("readiness", json.dumps(readiness))
 
 
 def test_check_json_and_table_never_show_a_secret(planted_lab: DemoLab) -> None:

@@ -72,3 +72,23 @@ def test_a_relative_key_file_is_taken_from_the_config_files_directory(tmp_path, 
     settings = load_settings(os.path.relpath(conf / "config.toml"), explicit=True)
     assert settings.litellm.key_file == str(conf / "keys" / "litellm.key")
     assert read_litellm_key(settings, {}) == SECRET
+
+
+def test_a_key_file_under_the_home_directory_is_read(tmp_path, monkeypatch):
+    """``key_file = "~/..."`` as the README shows it: the user's home, whatever the working directory."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "litellm.key").write_text(SECRET + "\n")
+    (tmp_path / "config.toml").write_text("[litellm]\nkey_file = '~/litellm.key'\n")
+    settings = load_settings(tmp_path / "config.toml", explicit=True)
+    assert read_litellm_key(settings, {}) == SECRET
+    assert read_litellm_key(settings_from_mapping({"litellm": {"key_file": "~/litellm.key"}}), {}) == SECRET
+
+
+@pytest.mark.parametrize("value,expected", [("  ", "sk-from-file"), ("sk-env\n", "sk-env")])
+def test_the_key_in_the_environment_is_stripped(tmp_path, value, expected):
+    """A blank variable (``export HOMELAB_TUI_LITELLM_KEY=" "``) names no key: the key file is read. A key
+    pasted with its newline is the key."""
+    path = tmp_path / "litellm.key"
+    path.write_text("sk-from-file\n")
+    settings = settings_from_mapping({"litellm": {"key_file": str(path)}})
+    assert read_litellm_key(settings, {LITELLM_KEY_ENV: value}) == expected

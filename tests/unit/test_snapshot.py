@@ -33,3 +33,21 @@ def test_format_age_and_one_line():
         "never", "just now", "59 s", "1 min", "2 h", "2 d"]
     assert one_line("a\n  b", limit=50) == "a b"
     assert len(one_line("x" * 500)) == 200
+
+
+def test_a_source_that_never_answered_is_not_ok():
+    never = Snapshot("litellm")
+    assert not never.ok and not never.has_data and never.age(100.0) is None
+    assert Snapshot("litellm").succeeded(None, now=1.0).ok  # loaded, even with no data to show
+
+
+def test_age_is_never_negative_with_clock_skew():
+    """A fetch stamped by a clock ahead of ours (another host's epoch) is "just now", never -10 s."""
+    snap = Snapshot("prometheus").succeeded(1, now=100.0)
+    assert snap.age(90.0) == 0.0
+    assert freshness_text(snap, now=90.0) == "prometheus: updated just now"
+
+
+def test_a_failed_attempt_is_stamped():
+    failing = Snapshot("prometheus").succeeded(1, now=100.0).failed("timed out", now=130.0)
+    assert (failing.attempted_at, failing.fetched_at) == (130.0, 100.0)
