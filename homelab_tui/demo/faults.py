@@ -3,9 +3,9 @@
 Each server (``kubernetes``, ``prometheus``, ``litellm``) has one :class:`ServerFaults`.
 Tests set them from Python; ``demo-server`` exposes them over its control URL.
 The aiohttp :func:`fault_middleware` applies latency, forced statuses and
-malformed bodies; the Kubernetes API reads ``drop_watches_epoch`` and
-``watch_gone`` itself; "down" is real (the listening socket is closed) and is
-handled by :class:`homelab_tui.demo.runner.DemoLab`.
+malformed bodies; the Kubernetes API reads ``drop_watches_epoch``,
+``watch_gone``, ``watch_status`` and ``watch_close`` itself; "down" is real (the
+listening socket is closed) and is handled by :class:`homelab_tui.demo.runner.DemoLab`.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ class ServerFaults:
     drop_watches_epoch: int = 0
     #: answer watches with an ERROR event carrying a 410 Gone Status
     watch_gone: bool = False
+    #: answer watch requests (only) with this HTTP status, e.g. 410 or 500; 0 = off
+    watch_status: int = 0
+    #: answer every watch with 200 and end its stream at once, sending nothing (a proxy that cuts watches)
+    watch_close: bool = False
     #: requests seen, keyed by "METHOD kind" (kind: list, watch, get, patch, ...)
     requests: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -53,6 +57,8 @@ class ServerFaults:
         self.status_method = ""
         self.malformed = False
         self.watch_gone = False
+        self.watch_status = 0
+        self.watch_close = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +69,8 @@ class ServerFaults:
             "status_method": self.status_method,
             "malformed": self.malformed,
             "watch_gone": self.watch_gone,
+            "watch_status": self.watch_status,
+            "watch_close": self.watch_close,
             "drop_watches_epoch": self.drop_watches_epoch,
             "requests": dict(self.requests),
         }

@@ -57,6 +57,9 @@ def gone_event(message: str) -> bytes:
 
 async def watch(request: web.Request, store: ClusterStore, kind: Kind, namespace: str | None,
                 matches: Callable[[dict], bool], faults: ServerFaults, watchers: Watchers) -> web.StreamResponse:
+    if faults.watch_status:
+        code = faults.watch_status
+        return web.json_response(status_body(code, f"injected fault: {code}"), status=code)
     q = request.query
     timeout = int(q.get("timeoutSeconds") or DEFAULT_TIMEOUT)
     bookmarks = q.get("allowWatchBookmarks") in ("true", "1")
@@ -65,6 +68,9 @@ async def watch(request: web.Request, store: ClusterStore, kind: Kind, namespace
                                                    "Cache-Control": "no-cache, private"})
     resp.enable_chunked_encoding()
     await resp.prepare(request)
+    if faults.watch_close:
+        await resp.write_eof()
+        return resp
     if faults.watch_gone:
         await resp.write(gone_event("injected fault: too old resource version"))
         return resp

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from homelab_tui.config import KubernetesSettings, load_settings
+from homelab_tui.model.snapshot import freshness_text
 from homelab_tui.sources.kube import KubeSource
 from homelab_tui.sources.kube_client import KubeTarget
 from homelab_tui.sources.resources import SPECS, WATCHED
@@ -109,6 +110,20 @@ def test_410_gone_relists(lab, source):
     wait_until(lambda: _replicas(source, "docs", "tika") == 2, message="change after re-list")
 
 
+def test_a_410_answer_to_the_watch_relists(lab, source):
+    """Not an ERROR event in the stream but the watch request itself answered 410: the resourceVersion is
+    gone, so resuming from it would be refused forever while the data froze."""
+    faults = lab.faults["kubernetes"]
+    lists_after_sync = _lists(lab)
+    faults.watch_status = 410
+    faults.drop_watches_epoch += 1
+    wait_until(lambda: _lists(lab) > lists_after_sync, message="re-list after a 410 answer")
+    faults.watch_status = 0
+    _scale(lab, "docs", "tika", 2)
+    wait_until(lambda: _replicas(source, "docs", "tika") == 2, message="change after re-list")
+    assert source.current().ok
+
+
 def test_reconnects_after_server_comes_back_and_keeps_last_data(lab, source):
     before = len(source.current().data.get("pods"))
     lab.set_down("kubernetes", True)
@@ -127,7 +142,7 @@ def test_reconnects_after_server_comes_back_and_keeps_last_data(lab, source):
 def test_forbidden_secrets_is_reported_per_resource(lab):
     lab.faults["kubernetes"].status = 403
     lab.faults["kubernetes"].status_path = "/secrets"
-    src = _source(lab)
+    src = _source(lab, clock=lambda: 1000.0)
     src.start()
     try:
         wait_until(lambda: (src.current().data and "secrets" in src.current().data.errors
@@ -136,17 +151,22 @@ def test_forbidden_secrets_is_reported_per_resource(lab):
         assert "403" in snap.data.errors["secrets"]
         assert "secrets" in snap.error and "403" in snap.error
         assert snap.data.get("pods")  # what is allowed is still shown
+        assert snap.error_since == 1000.0
+        assert freshness_text(snap, 1003.0).startswith("kubernetes: failing for 3 s: secrets: 403")
     finally:
         src.stop()
 
 
 def test_missing_kubeconfig_is_a_source_error(tmp_path):
-    src = KubeSource(KubeTarget(str(tmp_path / "nope")), KubernetesSettings(timeout=1))
+    src = KubeSource(KubeTarget(str(tmp_path / "nope")), KubernetesSettings(timeout=1), clock=lambda: 1000.0)
     src.start()
     try:
         wait_until(lambda: src.current().error, message="error")
-        assert "no kubeconfig found" in src.current().error
-        assert src.current().data is None
+        snap = src.current()
+        assert "no kubeconfig found" in snap.error
+        assert snap.data is None
+        assert snap.error_since == 1000.0  # failing since the start, not since the epoch
+        assert freshness_text(snap, 1005.0).startswith("kubernetes: failing for 5 s: no kubeconfig found")
     finally:
         src.stop()
 

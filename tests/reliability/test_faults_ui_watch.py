@@ -1,4 +1,5 @@
-"""Issue 6, the Kubernetes faults that are not errors: 3 s latency on every call, dropped watches, 410 Gone.
+"""Issue 6, the Kubernetes faults that are not errors: 3 s latency on every call, dropped watches, 410 Gone,
+watches that a proxy cuts as soon as they open.
 
 The app must stay responsive while the API server is slow, keep its data through dropped or expired
 watches, pick up changes made meanwhile, and never hammer the API server while a fault lasts.
@@ -113,3 +114,28 @@ async def test_410_gone_on_watch_relists_without_hammering(watch_lab: DemoLab) -
         assert app.latest.cluster.ok
         record(fault="watch-410", change_seen_after_s=round(seen, 2), relists_per_s=round(relists / elapsed, 1),
                key_median_ms=round(median * 1000, 1), loop_lag_worst_ms=round(lag.worst * 1000, 1))
+
+
+async def test_watches_cut_as_soon_as_they_open_are_not_reopened_in_a_hot_loop(watch_lab: DemoLab) -> None:
+    """A proxy or load balancer that ends every watch at once: each resource waits a backoff step before
+    reopening, rather than hammering the API server with watch requests."""
+    lab = watch_lab
+    app = make_app(lab_services(lab))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.latest.cluster.ok and _all_listed(app), "the first data")
+        faults = lab.faults["kubernetes"]
+        resources = len(app.latest.cluster.data.objects)
+        watches = faults.requests["GET watch"]
+        faults.watch_close = True
+        faults.drop_watches_epoch += 1
+        started = time.monotonic()
+        await wait_for(pilot, lambda: faults.requests["GET watch"] - watches >= 2 * resources, "watches reopened")
+        await pilot.pause(max(0.0, 2.0 - (time.monotonic() - started)))
+        reopened = faults.requests["GET watch"] - watches
+        elapsed = time.monotonic() - started
+        # one watch per resource per backoff step (0.2 s here) at most, with room for scheduling noise
+        assert reopened <= resources * (elapsed / 0.2 + 2), f"{reopened} watches in {elapsed:.1f} s: a hot loop"
+        assert app.latest.cluster.ok  # a watch the server accepted and ended is no error
+        faults.watch_close = False
+        lab.call(lambda: lab.store.put("configmaps", _configmap("after-cuts")))
+        await wait_for(pilot, lambda: _has_configmap(app, "after-cuts"), "a change once the watches hold")
