@@ -86,4 +86,4 @@ def pending_notice(cluster: ClusterState, settings: Settings) -> str | None:
     if pending is None:
         return None
     offers = " or ".join(f.label.lower() for f in resume_offers(pending, settings)) or "look at the deployments"
-    return f"⚠ {pending.describe()} — press g to {offers}"
+    return f"⚠ the switch above is not finished — press g to {offers}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homelab_tui.model.gpu_switch import ANNOTATION, PendingSwitch
 from homelab_tui.ui.screens.gpu import GpuScreen
 from homelab_tui.ui.widgets.sparkline import ScaledSparkline, buckets, spark_text
 from tests.ui.conftest import screen_text, settle
@@ -42,6 +43,26 @@ async def test_both_gpu_deployments_up_is_a_conflict_shown_as_failure() -> None:
         await settle(pilot)
         mode = line_with(screen_text(app), "Mode ")
         assert "conflict" in mode and "✖ fail" in mode and "mutually exclusive" in mode
+
+
+async def test_a_half_done_switch_is_said_once_with_what_to_do_at_80_columns() -> None:
+    record = PendingSwitch("ml", "r1", "2026-11-26T10:00:00Z", user="tom", token="t").to_json()
+
+    def half_done(objects: list[dict]) -> None:
+        scale(objects, "ml", "vllm-server", 0)  # killed after the old mode stopped: it looks like gaming
+        for o in objects:
+            if o["kind"] == "Deployment" and o["metadata"]["name"] in ("vllm-server", "vllm-r1"):
+                o["metadata"].setdefault("annotations", {})[ANNOTATION] = record
+
+    app = app_for(with_objects(half_done))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        text = flat(screen_text(app).replace("│", " "))  # the panel's wrapped lines, read as one text
+        assert "Mode transition ▲ warn a GPU switch ml → r1 started 2026-11-26T10:00:00Z by tom" in text
+        assert text.count("is not finished") == 2  # the verdict, and the notice saying what to do
+        assert "the switch above is not finished — press g to roll back to gpu mode ml or retry switching to r1" in text
 
 
 async def test_gaming_mode_frees_the_gpu() -> None:

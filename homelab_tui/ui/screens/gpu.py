@@ -52,8 +52,8 @@ def mode_panel(status: GpuStatus) -> RenderableType:
                                        else "", style="" if status.node_ready else "yellow"))
     pods = [f"{p.namespace}/{p.name} ({p.phase}, {p.gpus} GPU)" for p in status.pods]
     grid.add_row("GPU pods", ", ".join(pods) or Text("none", style="dim"))
-    for f in status.findings:
-        grid.add_row("", finding_line(f))
+    for f in status.findings[1:] if status.findings and status.findings[0].reason == status.reason else status.findings:
+        grid.add_row("", finding_line(f))  # the first is the Mode row's reason already
     return grid
 
 
