@@ -170,7 +170,8 @@ def status_lines(reading: GpuReading, settings: Settings) -> list[str]:
     st = reading.status
     node = {True: "Ready", False: "NotReady", None: "not found"}[st.node_ready]
     lines = [f"GPU mode: {st.mode}", f"  {st.reason}", f"  node {st.node}: {node}, {st.gpu_allocatable} GPU"]
-    lines += [f"  {settings.gpu.namespace}/{d.text} ready" if d.exists else f"  {d.text}" for d in st.deployments]
+    lines += [f"  {d.text}" if not d.exists else f"  {d.namespace}/{d.name} scaled to 0" if not d.up
+              else f"  {d.namespace}/{d.text} ready" for d in st.deployments]
     lines += [f"  {f.subject}: {f.reason}" for f in st.findings[1:]]
     if reading.pending:  # the verdict above names it; this says what to do
         p = reading.pending

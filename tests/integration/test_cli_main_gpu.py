@@ -17,6 +17,7 @@ def test_status_on_the_demo_prints_the_mode():
     out = run("gpu-mode", "status", "--demo")
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == "GPU mode: ml"
+    assert "  ml/vllm-server 1/1 ready" in out.stdout.splitlines() and "  ml/vllm-r1 scaled to 0" in out.stdout.splitlines()
 
 
 def test_unknown_mode_is_exit_2_one_line():
