@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 _FIELDS: dict[str, type] = {
     "latency": float, "status": int, "status_path": str, "status_method": str, "malformed": bool,
-    "watch_gone": bool,
+    "watch_gone": bool, "watch_status": int, "watch_close": bool,
 }
 
 
@@ -56,8 +56,8 @@ def create_control_app(lab: "DemoLab") -> web.Application:
                 value = float(value)
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 return _error(400, f"{key}: expected {kind.__name__}")
-            if key == "status" and value != 0 and not 100 <= value <= 599:
-                return _error(400, "status: expected an HTTP status 100-599 (0 clears it)")
+            if key in ("status", "watch_status") and value != 0 and not 100 <= value <= 599:
+                return _error(400, f"{key}: expected an HTTP status 100-599 (0 clears it)")
         for key, value in body.items():
             if key != "down":
                 setattr(faults, key, float(value) if _FIELDS[key] is float else value)

@@ -41,10 +41,24 @@ def test_a_fault_set_over_http_hits_only_its_method_and_path_and_reset_clears_it
     assert api.get(N8N)["metadata"]["labels"]["touched"] == "yes"
 
 
+def test_watch_faults_set_over_http_answer_only_the_watches(lab) -> None:
+    api = load_kube_api(KubeTarget(str(lab.kubeconfig_path)), 10)
+    assert control(lab, "/-/control/faults/kubernetes", {"watch_status": 410})[0] == 200
+    with pytest.raises(KubeError) as info:
+        next(iter(api.stream_lines("/api/v1/namespaces", [("watch", "1")], read_timeout=5)))
+    assert info.value.status == 410 and api.get(N8N)["metadata"]["name"] == "n8n"  # a plain GET still answers
+    control(lab, "/-/control/faults/kubernetes", {"watch_status": 0, "watch_close": True})
+    assert list(api.stream_lines("/api/v1/namespaces", [("watch", "1")], read_timeout=5)) == []  # ends at once, nothing sent
+    control(lab, "/-/control/reset", {})
+    assert next(iter(api.stream_lines("/api/v1/namespaces", [("watch", "1")], read_timeout=5)))  # events again
+
+
 @pytest.mark.parametrize("body,fragment", [
     ({"status": "409"}, "status: expected int"),
     ({"bogus": 1}, "unknown fault 'bogus'"),
     ({"status": 99}, "status: expected an HTTP status 100-599"),
+    ({"watch_status": 600}, "watch_status: expected an HTTP status 100-599"),
+    ({"watch_close": 1}, "watch_close: expected bool"),
     ([1, 2], "body must be a JSON object"),
 ])
 def test_bad_fault_requests_are_refused_with_a_reason(lab, body, fragment) -> None:
