@@ -129,13 +129,20 @@ class HomelabApp(App[None]):
             self.switch_mode(mode)
 
     def open_area(self, area: str, title: str) -> None:
-        """Show the screen that details an Overview area, or say there is none."""
+        """Show the screen that details an Overview area, or say there is none. The screen opens whole: no
+        drill-down left open on it and no filter left from before, which could hide the problem followed."""
         spec = screen_for_area(area)
         if spec is None:
             self.notify(f"{title} has no screen of its own yet; its findings are listed on the Overview.",
                         title=title)
-        else:
-            self.switch_mode(spec.mode)
+            return
+        self.switch_mode(spec.mode)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        base = self.screen_stack[0]
+        clear_filter = getattr(base, "action_clear_filter", None)
+        if clear_filter is not None and base.is_mounted:  # a screen shown for the first time has no filter yet
+            clear_filter()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(describe_keys(self.screen), title=self.screen.sub_title or "homelab-tui"))

@@ -121,6 +121,25 @@ async def test_enter_on_an_overview_row_opens_that_areas_screen(app: HomelabApp)
         assert isinstance(app.screen, NamespacesScreen)
 
 
+async def test_enter_on_an_overview_row_opens_its_screen_whole_never_filtered_or_drilled_in(app: HomelabApp) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2", "slash", "m", "l", "enter")  # left filtered to ml, which is fine
+        await settle(pilot)
+        assert app.screen.query_one(DashboardTable).row_keys == ["ml"]
+        await pilot.press("enter")  # and drilled into it
+        await settle(pilot)
+        assert not isinstance(app.screen, NamespacesScreen)
+        await pilot.press("1")
+        await settle(pilot)
+        app.screen.query_one(DashboardTable).select_key("namespaces")  # the failing area: docs crashloops
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, NamespacesScreen)
+        assert "docs" in app.screen.query_one(DashboardTable).row_keys  # the failure followed is on screen
+        assert "Filter:" not in screen_text(app)
+
+
 async def test_enter_on_an_area_without_a_screen_says_so_and_stays(app: HomelabApp) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
