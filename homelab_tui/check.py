@@ -153,7 +153,7 @@ def render_table(report: CheckReport) -> str:
     rows = [(a.state.label.upper(), a.title, format_age(a.age), a.reason) for a in report.areas]
     head = ("STATE", "AREA", "AGE", "REASON")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(3)]
-    lines = [f"homelab-tui check — {report.context or 'cluster'} — {report.state.label.upper()}"]
+    lines = [f"homelab-tui check — {report.context or '(no context)'} — {report.state.label.upper()}"]
     for r in [head, *rows]:
         lines.append("  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3])
     for a in report.areas:

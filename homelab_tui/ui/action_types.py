@@ -36,6 +36,12 @@ class ActionRequest:
     def label(self) -> str:
         return registry.get(self.action).label
 
+    @property
+    def target_text(self) -> str:
+        """The target as a window title says it ("GpuMode" is the actions' name for the GPU node's mode)."""
+        t = self.target
+        return f"GPU node {t.name}" if t.kind == "GpuMode" else str(t)
+
     def asked(self) -> tuple[Input, ...]:
         """The inputs the modal must ask for."""
         return tuple(i for i in registry.get(self.action).inputs if i.name not in self.params)

@@ -102,7 +102,7 @@ class ActionRunner:
 
     def _confirmed(self, screen: ActionConfirmScreen, ok: bool, carry: tuple[FollowUp, ...]) -> None:
         if not ok or screen.plan is None:
-            self.app.notify(f"{screen.request.label} {screen.request.target}: cancelled, nothing changed.",
+            self.app.notify(f"{screen.request.label} {screen.request.target_text}: cancelled, nothing changed.",
                             title="Action")
             return
         self.execute(screen.plan, carry)

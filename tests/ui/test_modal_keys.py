@@ -8,7 +8,9 @@ from homelab_tui.ui.action_types import ActionRequest, RunState
 from homelab_tui.ui.screens.action_progress import ActionProgressScreen
 from homelab_tui.ui.screens.certificate_detail import CertificateDetailScreen
 from homelab_tui.ui.screens.confirm import ActionConfirmScreen
+from homelab_tui.ui.screens.gpu import GpuScreen
 from homelab_tui.ui.screens.help import HelpScreen
+from homelab_tui.ui.screens.ingress import IngressScreen
 from homelab_tui.ui.widgets.confirm import ConfirmScreen
 from tests.ui.conftest import build_app, screen_text, settle
 from tests.ui.test_action_modals import N8N, Planner
@@ -40,6 +42,18 @@ async def test_the_certificate_detail_lists_its_keys_and_answers_the_help_key() 
         assert isinstance(app.screen, CertificateDetailScreen)
 
 
+async def test_a_screen_key_in_the_certificate_detail_closes_it_and_goes_there() -> None:
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_certificate_detail(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, GpuScreen)
+        await pilot.press("3")  # back on Ingress & TLS: the detail was closed, not left under it
+        await settle(pilot)
+        assert isinstance(app.screen, IngressScreen) and len(app.screen_stack) == 1
+
+
 async def test_the_confirmation_modals_list_their_own_keys() -> None:
     app, _ = fake_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -68,3 +82,54 @@ async def test_the_progress_modal_lists_its_own_keys() -> None:
         await settle(pilot)
         keys = footer(app)
         assert SCREEN_KEYS not in keys and "esc Close" in keys and "? Help" in keys, keys
+
+
+async def test_f1_opens_the_help_of_an_action_window_while_its_input_has_the_focus() -> None:
+    app = build_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(pilot)
+        modal = ActionConfirmScreen(ActionRequest("scale", N8N, defaults={"replicas": "1"}), Planner())
+        app.push_screen(modal)
+        await settle(pilot)
+        assert "F1 Help" in footer(app)
+        await pilot.press("question_mark")  # the count field takes (and drops) it: no help
+        await settle(pilot)
+        assert app.screen is modal
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert "Keys · Scale · Deployment apps/n8n" in screen_text(app)  # the window's own title
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")  # review: the plan is shown
+        await settle(pilot)
+        assert modal.phase == "confirm"
+        await pilot.press("enter")  # Enter again is not an answer: it says which keys are
+        await settle(pilot)
+        assert app.screen is modal and modal.phase == "confirm"
+        assert any(n.message == "y applies the plan · n or Esc cancels" for n in app._notifications)
+
+
+async def test_the_help_of_the_other_windows_is_titled_by_the_window() -> None:
+    app = build_app()
+    run = RunState(Plan("scale", Target("Deployment", "apps", "n8n"), "Scale apps/n8n 1 → 2", ("replicas: 1 → 2",)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(ActionProgressScreen(run))
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert "Keys · Scale apps/n8n 1 → 2" in screen_text(app)
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        app.push_screen(ConfirmScreen("Probe the paid tier?", ["it costs money"]))
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert "Keys · Probe the paid tier?" in screen_text(app)
+
+
+def test_the_gpu_switch_window_names_the_gpu_node_not_an_internal_kind() -> None:
+    request = ActionRequest("gpu-mode", Target("GpuMode", "", "k3s-gpu-worker"))
+    assert request.target_text == "GPU node k3s-gpu-worker"
+    assert ActionRequest("scale", N8N).target_text == "Deployment apps/n8n"

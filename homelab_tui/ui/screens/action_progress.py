@@ -87,6 +87,7 @@ class ActionProgressScreen(ModalScreen[FollowUp | None]):
         yield modal_footer()
 
     def on_mount(self) -> None:
+        self.sub_title = self.run_state.plan.title  # the title of its ``?`` help
         self._composed = True
         self.show_run()
 

@@ -32,6 +32,7 @@ from homelab_tui.model.state import DashboardState
 from homelab_tui.ui.action_requests import certificate_request
 from homelab_tui.ui.action_types import ActionRequest
 from homelab_tui.ui.action_keys import ActionKeys
+from homelab_tui.ui.screens.registry import SCREENS
 from homelab_tui.ui.actions_runner import act_binding
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import badge, state_style
@@ -168,7 +169,14 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
                 id="certificate.events"),
         act_binding("R", "cert-renew", "Renew", "Renew this Certificate as cmctl renew does, then follow it"),
         HELP,
+        # the screen keys close the detail and go there (a modal blocks the App's own)
+        *(Binding(spec.key, f"leave_for('{spec.mode}')", spec.title, show=False, id=f"certificate.to_{spec.mode}")
+          for spec in SCREENS),
     ]
+
+    def action_leave_for(self, mode: str) -> None:
+        self.dismiss()
+        self.homelab.action_show_screen(mode)
 
     def action_request(self, action_id: str) -> ActionRequest | str:
         return certificate_request(f"{self.namespace}/{self.cert_name}")

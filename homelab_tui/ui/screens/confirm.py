@@ -28,7 +28,7 @@ from homelab_tui.errors import HomelabError
 from homelab_tui.model.snapshot import one_line
 from homelab_tui.sources.kube_client import KubeError
 from homelab_tui.ui.action_types import ActionRequest
-from homelab_tui.ui.widgets.modal_keys import HELP_UNLISTED, modal_footer
+from homelab_tui.ui.widgets.modal_keys import HELP_F1, HELP_UNLISTED, modal_footer
 
 Planner = Callable[[dict[str, Any]], Plan]
 PLAN_GROUP = "action-plan"
@@ -91,6 +91,7 @@ class ActionConfirmScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
         Binding("enter", "review", "Review", show=False, id="confirm.review"),
         HELP_UNLISTED,
+        HELP_F1,
     ]
 
     def __init__(self, request: ActionRequest, planner: Planner) -> None:
@@ -108,7 +109,7 @@ class ActionConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="action-box") as box:
-            box.border_title = f"{self.request.label} · {self.request.target}"
+            box.border_title = f"{self.request.label} · {self.request.target_text}"
             with VerticalScroll(id="action-body"):
                 if self.request.hints:
                     yield Static(Text("\n".join(self.request.hints), style="dim"), id="action-hints")
@@ -138,6 +139,7 @@ class ActionConfirmScreen(ModalScreen[bool]):
             yield Input(default, suggester=suggester, compact=True, id=widget_id)
 
     def on_mount(self) -> None:
+        self.sub_title = f"{self.request.label} · {self.request.target_text}"  # the title of its ``?`` help
         for spec in self.asked:
             if spec.kind == "choice":
                 options = self.query_one(f"#in-{spec.name}", OptionList)
@@ -214,6 +216,9 @@ class ActionConfirmScreen(ModalScreen[bool]):
     # ------------------------------------------------------------------ planning
 
     def action_review(self) -> None:
+        if self.phase == "confirm":  # Enter reviewed the inputs; the plan itself is answered with y or n
+            self.notify("y applies the plan · n or Esc cancels", title=self.request.label, timeout=4)
+            return
         if self.phase != "input":
             return
         values = self._collect()
@@ -275,8 +280,8 @@ class ActionConfirmScreen(ModalScreen[bool]):
             return self.phase == "confirm"
         if action == "answer":
             return self.phase != "input"
-        if action == "review":
-            return self.phase == "input"
+        if action == "review":  # in the confirm phase it says which keys answer
+            return self.phase in ("input", "confirm")
         return True
 
     def action_cancel(self) -> None:

@@ -39,6 +39,9 @@ class ConfirmScreen(ModalScreen[bool]):
         self.lines = tuple(lines)
         self.yes = yes
 
+    def on_mount(self) -> None:
+        self.sub_title = self.confirm_title  # the title of its ``?`` help
+
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box") as box:
             box.border_title = escape(self.confirm_title)

@@ -9,8 +9,11 @@ from textual.widgets import Footer
 #: ``?`` lists the modal's own keys (the App's ``?`` is not active while a modal is open)
 HELP = Binding("question_mark", "app.help", "Help", key_display="?", tooltip="List the keys of this window",
                id="modal.help")
-#: the same, for a modal whose text inputs take ``?`` as a character: not offered in its footer
+#: the same, for a modal whose text inputs take ``?`` as a character: not offered in its footer ...
 HELP_UNLISTED = Binding("question_mark", "app.help", "Help", key_display="?", show=False, id="modal.help")
+#: ... which offers F1 instead: no input takes it, so it works while one has the focus
+HELP_F1 = Binding("f1", "app.help", "Help", key_display="F1", priority=True, tooltip="List the keys of this window",
+                  id="modal.help_f1")
 
 
 def modal_footer() -> Footer:
