@@ -102,13 +102,18 @@ def _failure(cert: Any) -> tuple[str, str]:
     return "", ""
 
 
+def expired_text(days: float) -> str:
+    """``expired 3 d ago``; hours under a day (``expired 5 h ago``, never ``0 d``)."""
+    return f"expired {-days * 24:.0f} h ago" if days > -1 else f"expired {-days:.0f} d ago"
+
+
 def cert_verdict(cert: Any, now: float, t: Thresholds) -> tuple[State, str]:
     """State and one-line reason of a Certificate."""
     ready_cond = condition(cert, "Ready")
     not_after = parse_time(status_of(cert).get("notAfter"))
     days = None if not_after is None else (not_after - now) / DAY
     if days is not None and days < 0:
-        return State.FAIL, f"expired {-days:.0f} d ago"
+        return State.FAIL, expired_text(days)
     if ready_cond is None or ready_cond.get("status") != "True":
         reason, message = _failure(cert)
         text = "not Ready" + (f": {reason}" if reason else "") + (f": {message}" if message else "")

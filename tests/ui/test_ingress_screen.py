@@ -236,6 +236,7 @@ async def test_cluster_errors_are_shown_with_the_last_good_rows() -> None:
 
 def test_time_texts() -> None:
     assert day_text(-2.4, 14) == "expired 2 d ago" and day_text(2.46, 14) == "2.5 d" and day_text(20.6, 14) == "20 d"
+    assert day_text(-0.2, 14) == "expired 5 h ago"  # under a day, never "expired 0 d ago"
     # below the warn threshold one decimal, as the finding says it; at or above, whole days rounded down
     assert day_text(13.96, 14) == "14.0 d" and day_text(14.9, 14) == "14 d" and day_text(13.6, 14) == "13.6 d"
     assert when_text(None, FIXED) == "—" and when_text(FIXED, FIXED) == "now"

@@ -95,6 +95,7 @@ def test_days_until_full_keeps_a_decimal_below_ten_days():
                       State.WARN, "full in soon")
 
     assert [full_text(row(d)) for d in (None, 4.34, 9.5, 12.4, 400.0)] == ["—", "4.3 d", "9.5 d", "12 d", "1.1 y"]
+    assert [full_text(row(d)) for d in (9.94, 9.96)] == ["9.9 d", "10 d"]  # never "10.0 d"
 
 
 def test_the_certificate_facts_show_a_first_failed_issuance():

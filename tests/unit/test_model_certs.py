@@ -201,7 +201,7 @@ def test_expiry_boundaries_fall_in_the_milder_band():
 
 
 def test_expired_less_than_a_day_ago_reads_expired():
-    assert cert_verdict(certificate("a", not_after=NOW - 3600), NOW, Thresholds()) == (State.FAIL, "expired 0 d ago")
+    assert cert_verdict(certificate("a", not_after=NOW - 3600), NOW, Thresholds()) == (State.FAIL, "expired 1 h ago")
 
 
 def test_an_issuing_condition_that_is_not_a_failure_leaves_readys_reason():

@@ -71,7 +71,7 @@ def full_text(row: PvcRow) -> str:
         return "—"
     if days >= 365:
         return f"{days / 365:.1f} y"
-    return f"{days:.1f} d" if days < 10 else f"{days:.0f} d"
+    return f"{days:.1f} d" if round(days, 1) < 10 else f"{days:.0f} d"  # 9.96 is "10 d", never "10.0 d"
 
 
 def note_text(row: PvcRow) -> Text:

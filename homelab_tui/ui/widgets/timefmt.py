@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from homelab_tui.model.certs import expired_text
 from homelab_tui.model.snapshot import format_age
 
 
@@ -12,7 +13,7 @@ def day_text(days: float, warn_days: float) -> str:
     warn threshold, whole days rounded down at or above it (``59 d``: never more than is left), ``expired 3 d
     ago``. The Expires column, the host detail and the certificate detail all use it: one figure."""
     if days < 0:
-        return f"expired {-days:.0f} d ago"
+        return expired_text(days)
     return f"{days:.1f} d" if days < warn_days else f"{int(days)} d"
 
 
