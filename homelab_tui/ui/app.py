@@ -47,6 +47,8 @@ class HomelabApp(App[None]):
                   id=f"screen.{spec.mode}", group=SCREEN_KEYS) for spec in SCREENS),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="List every key", id="help"),
         Binding("q", "quit", "Quit", tooltip="Quit homelab-tui", id="quit"),
+        # the screens with a filter bind / themselves; elsewhere it says where one is, instead of nothing
+        Binding("slash", "no_filter", "", show=False, id="no_filter"),  # no description: not listed by ?
     ]
 
     #: what the sources held at the last change; screens watch this and re-render
@@ -143,6 +145,9 @@ class HomelabApp(App[None]):
         clear_filter = getattr(base, "action_clear_filter", None)
         if clear_filter is not None and base.is_mounted:  # a screen shown for the first time has no filter yet
             clear_filter()
+
+    def action_no_filter(self) -> None:
+        self.notify("This screen has no filter; / filters on Namespaces (2) and Secrets (7).", timeout=4)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(describe_keys(self.screen), title=self.screen.sub_title or "homelab-tui"))

@@ -140,6 +140,19 @@ async def test_enter_on_an_overview_row_opens_its_screen_whole_never_filtered_or
         assert "Filter:" not in screen_text(app)
 
 
+async def test_slash_on_a_screen_without_a_filter_says_where_one_is(app: HomelabApp) -> None:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.screen, OverviewScreen)
+        assert [n.message for n in app._notifications] == [
+            "This screen has no filter; / filters on Namespaces (2) and Secrets (7)."]
+        await pilot.press("2", "slash", "d")  # Namespaces' own / still opens its filter
+        await settle(pilot)
+        assert "Filter:" in screen_text(app) and len(app._notifications) == 1
+
+
 async def test_enter_on_an_area_without_a_screen_says_so_and_stays(app: HomelabApp) -> None:
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(pilot)
