@@ -31,7 +31,7 @@ from homelab_tui.ui.workers import Coalescer, Poller, failure_text, state_signat
 
 #: the number keys share one footer entry ("1 2 3 4 5 6 Screens") so the footer fits 80 columns;
 #: the help and the palette list each screen by name
-SCREEN_KEYS = Binding.Group("Screens")
+SCREEN_KEYS = Binding.Group("Screens", compact=True)
 
 
 class HomelabApp(App[None]):
@@ -130,15 +130,10 @@ class HomelabApp(App[None]):
         else:
             self.switch_mode(mode)
 
-    def open_area(self, area: str, title: str) -> None:
-        """Show the screen that details an Overview area, or say there is none. The screen opens whole: no
-        drill-down left open on it and no filter left from before, which could hide the problem followed."""
-        spec = screen_for_area(area)
-        if spec is None:
-            self.notify(f"{title} has no screen of its own yet; its findings are listed on the Overview.",
-                        title=title)
-            return
-        self.switch_mode(spec.mode)
+    def open_area(self, area: str) -> None:
+        """Show the screen that details an Overview area. The screen opens whole: no drill-down left open
+        on it and no filter left from before, which could hide the problem followed."""
+        self.switch_mode(screen_for_area(area).mode)
         while len(self.screen_stack) > 1:
             self.pop_screen()
         base = self.screen_stack[0]

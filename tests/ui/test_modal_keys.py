@@ -17,7 +17,7 @@ from tests.ui.test_action_modals import N8N, Planner
 from tests.ui.test_inference_screen import fake_app, open_inference
 from tests.ui.test_ingress_screen import open_certificate_detail
 
-SCREEN_KEYS = "1 2 3 4 5 6 7 8 Screens"
+SCREEN_KEYS = "123456789 Screens"
 
 
 def footer(app) -> str:

@@ -39,7 +39,7 @@ async def test_footer_shows_the_screen_keys(app: HomelabApp, width: int) -> None
     async with app.run_test(size=(width, 24)) as pilot:
         await settle(pilot)
         footer = screen_text(app).splitlines()[-1]
-        assert " ".join(spec.key for spec in SCREENS) + " Screens" in footer
+        assert "".join(spec.key for spec in SCREENS) + " Screens" in footer  # a compact group: 123456789
         assert "⏎ Open area" in footer and "? Help" in footer and "q Quit" in footer
         # the palette hint gives way below 100 columns (the help lists ^p)
         assert ("^p palette" in footer) is (width >= 100)
@@ -151,16 +151,6 @@ async def test_slash_on_a_screen_without_a_filter_says_where_one_is(app: Homelab
         await pilot.press("2", "slash", "d")  # Namespaces' own / still opens its filter
         await settle(pilot)
         assert "Filter:" in screen_text(app) and len(app._notifications) == 1
-
-
-async def test_enter_on_an_area_without_a_screen_says_so_and_stays(app: HomelabApp) -> None:
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await settle(pilot)
-        app.screen.query_one(DashboardTable).select_key("nodes")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, OverviewScreen)
-        assert any("Nodes has no screen of its own" in n.message for n in app._notifications)
 
 
 async def test_overview_starts_on_the_most_severe_area(app: HomelabApp) -> None:

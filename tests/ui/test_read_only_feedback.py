@@ -31,7 +31,7 @@ async def test_the_read_only_marker_fits_at_80_columns() -> None:
     services.context = "homelab-demo"  # the demo lab's kubeconfig context
     app = app_for(services=services)
     async with app.run_test(size=(80, 24)) as pilot:
-        for key in "12345678":
+        for key in "123456789":
             await pilot.press(key)
             await settle(pilot)
             header = screen_text(app).splitlines()[0]

@@ -128,7 +128,7 @@ class OverviewScreen(DashboardScreen):
     def action_open_area(self) -> None:
         area = self._areas.get(self.query_one(DashboardTable).highlighted_key or "")
         if area is not None:
-            self.homelab.open_area(area.area, area.title)
+            self.homelab.open_area(area.area)
 
     def _show_findings(self) -> None:
         area = self._areas.get(self.query_one(DashboardTable).highlighted_key or "")

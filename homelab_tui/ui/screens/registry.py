@@ -60,14 +60,19 @@ SCREENS: tuple[ScreenSpec, ...] = (
                _lazy("secrets", "SecretsScreen")),
     ScreenSpec("conventions", "8", "Conventions", "The home-lab's own rules checked live: rule, resource, why, fix",
                _lazy("conventions", "ConventionsScreen"), areas=("conventions",)),
+    ScreenSpec("nodes", "9", "Nodes", "Readiness, pressure, taints, CPU and memory requested, and the pods on each node",
+               _lazy("nodes", "NodesScreen"), areas=("nodes",)),
 )
 
 DEFAULT_MODE = SCREENS[0].mode
 
 
-def screen_for_area(area: str) -> ScreenSpec | None:
-    """The screen that details an Overview area, if there is one yet."""
-    return next((s for s in SCREENS if area in s.areas), None)
+def screen_for_area(area: str) -> ScreenSpec:
+    """The screen that details an Overview area (every area has one: KeyError for an unknown area)."""
+    for s in SCREENS:
+        if area in s.areas:
+            return s
+    raise KeyError(area)
 
 
 def spec(mode: str) -> ScreenSpec:
