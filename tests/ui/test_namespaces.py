@@ -128,3 +128,33 @@ async def test_at_80_columns_the_drill_down_footer_keeps_help_and_quit(app: Home
         for label in ("Back", "Events", "Restart", "Scale", "Screens", "Help", "Quit"):
             assert label in footer, footer
         assert "palette" not in footer
+
+
+async def test_the_drill_down_reads_events_once_per_object_not_on_every_redraw(app: HomelabApp) -> None:
+    calls: list[str | None] = []
+    real = app.services.kube.list_events
+
+    def counting(namespace: str, involved_name: str | None = None, involved_kind: str | None = None) -> list[dict]:
+        calls.append(involved_name)
+        return real(namespace, involved_name, involved_kind)
+
+    app.services.kube.list_events = counting  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        app.screen.query_one(DashboardTable).select_key("docs")
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one(DashboardTable)
+        pod = next(k for k in table.row_keys if k.startswith("Pod/docling-"))
+        table.select_key(pod)
+        await settle(pilot)
+        read = len(calls)
+        await pilot.resize_terminal(160, 40)  # the table is rebuilt and its cursor put back on the same row
+        await settle(pilot)
+        app.state = app.state  # a state change redraws the rows
+        await settle(pilot)
+        assert len(calls) == read and calls[-1] == pod.split("/", 1)[1]
+        await pilot.press("e")  # e reads them again on purpose
+        await settle(pilot)
+        assert len(calls) == read + 1

@@ -20,7 +20,7 @@ from homelab_tui.ui.widgets.table import Col, DashboardTable
 
 COLUMNS = (
     Col("state", "State", BADGE_WIDTH),
-    Col("name", "Namespace", 11),
+    Col("name", "Namespace", 15),
     Col("purpose", "Purpose", 15, drop=1),
     Col("workloads", "Ready", 5),
     Col("replicas", "Replicas", 8, drop=2),
