@@ -55,6 +55,65 @@ def merge_conditions(old: list[dict], new: list[dict], when: str, update_key: st
     return out
 
 
+def _rolling_bound(value: Any, desired: int, round_up: bool) -> int:
+    """maxSurge (rounded up) or maxUnavailable (rounded down): an integer or a percentage of the replicas
+    (the simulation does not validate the field: anything else counts as the default, 25 %)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    percent = int(value[:-1]) if isinstance(value, str) and value[:-1].isdigit() and value.endswith("%") else 25
+    return -(-desired * percent // 100) if round_up else desired * percent // 100
+
+
+def rollout_sizes(dep: dict, sets: list[tuple[str, int, int, bool]]) -> dict[str, int]:
+    """The size the deployment controller gives each ReplicaSet in one sync: ``sets`` are (uid, replicas,
+    available pods, has pods) oldest first, the current template's ReplicaSet last. A RollingUpdate scales the
+    new set up within maxSurge, else the old ones down within maxUnavailable (one of the two per sync, as
+    rolloutRolling returns after either); a Recreate scales the old sets to 0 and the new one up once their
+    pods are gone; a paused Deployment only scales its newest set."""
+    sizes = {uid: replicas for uid, replicas, _, _ in sets}
+    new, olds = sets[-1][0], sets[:-1]
+    desired = desired_replicas(dep)
+    strategy = dep.get("spec", {}).get("strategy") or {}
+    if dep.get("spec", {}).get("paused") or not olds:
+        sizes[new] = desired
+    elif strategy.get("type") == "Recreate":
+        if any(replicas for _, replicas, _, _ in olds):
+            sizes.update({uid: 0 for uid, _, _, _ in olds})
+        elif not any(has_pods for _, _, _, has_pods in olds):
+            sizes[new] = desired
+    else:
+        rolling = strategy.get("rollingUpdate") or {}
+        surge = _rolling_bound(rolling.get("maxSurge", "25%"), desired, True)
+        unavailable = _rolling_bound(rolling.get("maxUnavailable", "25%"), desired, False)
+        unavailable = 1 if surge == 0 and unavailable == 0 else unavailable
+        total = sum(sizes.values())
+        if sizes[new] > desired:
+            sizes[new] = desired
+        elif sizes[new] < desired and total < desired + surge:
+            sizes[new] += min(desired + surge - total, desired - sizes[new])
+        else:
+            _scale_down_old(sizes, sets, desired - unavailable)
+    return sizes
+
+
+def _scale_down_old(sizes: dict[str, int], sets: list[tuple[str, int, int, bool]], min_available: int) -> None:
+    """reconcileOldReplicaSets: first the old sets' unavailable pods, then available ones while the Deployment
+    keeps ``min_available`` (oldest set first)."""
+    new_uid, _, new_available, _ = sets[-1]
+    room = sum(sizes.values()) - min_available - (sizes[new_uid] - new_available)
+    if room <= 0:
+        return
+    for uid, replicas, available, _ in sets[:-1]:
+        cut = max(0, min(room, replicas - available))
+        sizes[uid] -= cut
+        room -= cut
+    spare = sum(available for _, _, available, _ in sets) - min_available
+    for uid, _, _, _ in sets[:-1]:
+        cut = max(0, min(sizes[uid], spare))
+        sizes[uid] -= cut
+        spare -= cut
+
+
 def deployment_status(dep: dict, pods: list[dict], new_rs: str, when: str) -> dict:
     alive = [p for p in pods if not terminating(p)]
     desired = desired_replicas(dep)

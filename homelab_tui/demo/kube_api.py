@@ -9,21 +9,25 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import uuid
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 from homelab_tui.demo import kube_discovery, kube_openapi, kube_write
 from homelab_tui.demo.controllers import schedule
 from homelab_tui.demo.faults import ServerFaults, fault_middleware, status_body
 from homelab_tui.demo.kinds import KINDS, Kind, kind_for_path
-from homelab_tui.demo.kube_patch import PATCH_TYPES
+from homelab_tui.demo.kube_patch import JSON_PATCH, MERGE_PATCH, PATCH_TYPES, STRATEGIC_MERGE_PATCH
 from homelab_tui.demo.kube_selectors import compile_selectors
 from homelab_tui.demo.kube_tables import as_table, wants_table
 from homelab_tui.demo.kube_watch import Watchers, watch
 from homelab_tui.demo.kube_write import ApiError, finish, not_found
 from homelab_tui.demo.podgen import PENDING, set_pod_state
 from homelab_tui.demo.store import ClusterStore, rfc3339
+
+APPLY_PATCH = "application/apply-patch+yaml"
 
 PROTECTED_NAMESPACES = {"default", "kube-system", "kube-public", "kube-node-lease"}
 #: kinds whose DELETE answers the deleted object; the others answer a Status (as the real registries do)
@@ -65,14 +69,53 @@ async def _json_body(request: web.Request) -> Any:
         raise ApiError(400, f"error decoding the request body: {exc}", "BadRequest") from exc
 
 
-def _checked_fields(request: web.Request, kind: Kind, body: Any) -> Any:
-    """``fieldValidation=Strict`` (kubectl's default since it finds the parameter in /openapi/v3): reject the
-    top-level fields the kind does not have, the only ones the simulation can tell without schemas."""
-    if request.query.get("fieldValidation") == "Strict" and isinstance(body, dict):
-        unknown = kube_openapi.field_errors(kind.kind, body)
-        if unknown:
-            raise ApiError(400, f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
-                                f"strict decoding error: {', '.join(unknown)}", "BadRequest")
+def _checked_fields(request: web.Request, kind: Kind, body: Any) -> list[str]:
+    """The API server's field validation of a written object (``fieldValidation``, Warn when absent): Strict
+    refuses unknown fields, Warn and Ignore drop them from ``body``; returns the fields to warn about."""
+    mode = request.query.get("fieldValidation", "Warn")
+    if mode not in ("Ignore", "Warn", "Strict"):
+        raise ApiError(400, f'fieldValidation: Unsupported value: "{mode}": supported values: "Ignore", "Strict", '
+                            '"Warn"', "BadRequest")
+    if not isinstance(body, dict):
+        return []
+    unknown = kube_openapi.unknown_fields(kind, body, prune=mode != "Strict")
+    if unknown and mode == "Strict":
+        raise ApiError(400, f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
+                            "strict decoding error: " + ", ".join(f'unknown field "{u}"' for u in unknown),
+                       "BadRequest")
+    return unknown if mode == "Warn" else []
+
+
+def _dry_run(request: web.Request) -> bool:
+    values = request.query.getall("dryRun", [])
+    for value in values:
+        if value != "All":
+            raise ApiError(400, f'dryRun: Unsupported value: "{value}": supported values: "All"', "BadRequest")
+    return bool(values)
+
+
+def _answer_json(data: Any, status: int = 200, unknown: list[str] | tuple[str, ...] = ()) -> web.Response:
+    """``data`` as JSON, with a ``Warning`` header per unknown field as the API server gives them."""
+    response = web.json_response(data, status=status)
+    for field in unknown:
+        response.headers.add("Warning", "299 - " + json.dumps(f'unknown field "{field}"'))
+    return response
+
+
+def _applied_object(kind: Kind, raw: bytes) -> dict:
+    """The body of a server-side apply (``application/apply-patch+yaml``): one object of ``kind``."""
+    try:
+        body = yaml.safe_load(raw or b"")
+    except yaml.YAMLError as exc:
+        raise ApiError(400, f"error decoding YAML: {str(exc).splitlines()[0]}", "BadRequest") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body must be a YAML or JSON object", "BadRequest")
+    if body.get("apiVersion") != kind.api_version:
+        raise ApiError(400, f"the API version in the data ({body.get('apiVersion')}) does not match the expected "
+                            f"API version ({kind.api_version})", "BadRequest")
+    if body.get("kind") != kind.kind:
+        raise ApiError(400, f"the kind in the data ({body.get('kind')}) does not match the expected kind "
+                            f"({kind.kind})", "BadRequest")
     return body
 
 
@@ -120,25 +163,49 @@ class KubeApi:
                 "application/json"):
             raise ApiError(415, "the body of the request was in an unknown format - accepted media types include: "
                                 "application/json, application/yaml", "UnsupportedMediaType")
+        dry = _dry_run(request)
         if method == "POST" and name is None:
-            body = _checked_fields(request, kind, await _json_body(request))
-            return web.json_response(self._create(kind, namespace, body), status=201)
+            body = await _json_body(request)
+            unknown = _checked_fields(request, kind, body)
+            return _answer_json(self._create(kind, namespace, body, dry), 201, unknown)
         if name is None or method not in ("PUT", "PATCH", "DELETE"):
             raise ApiError(405, "the server does not allow this method on the requested resource", "MethodNotAllowed")
         if method == "DELETE":
-            return self._delete(request, kind, namespace, name)
+            options = await _json_body(request)  # DeleteOptions: kubectl sends dryRun here, not in the query
+            dry = dry or (isinstance(options, dict) and "All" in (options.get("dryRun") or []))
+            return self._delete(request, kind, namespace, name, dry)
         content_type = request.headers.get("Content-Type", "").split(";")[0].strip()
-        if method == "PATCH" and content_type not in PATCH_TYPES:
+        if method == "PATCH" and content_type not in PATCH_TYPES + (APPLY_PATCH,):
             raise kube_write.unsupported_patch(content_type, kind)
+        if content_type == APPLY_PATCH:
+            return await self._server_side_apply(request, kind, namespace, name, sub, dry)
         body = await _json_body(request)
-        if sub != "scale" and content_type != "application/json-patch+json":
-            body = _checked_fields(request, kind, body)
+        unknown = _checked_fields(request, kind, body) if sub != "scale" and content_type != JSON_PATCH else []
         if sub == "scale":
             return web.json_response(kube_write.write_scale(
-                self.store, kind, namespace, name, content_type if method == "PATCH" else None, body))
+                self.store, kind, namespace, name, content_type if method == "PATCH" else None, body, dry))
         if method == "PUT":
-            return web.json_response(kube_write.replace(self.store, kind, namespace, name, body, sub))
-        return web.json_response(kube_write.patch(self.store, kind, namespace, name, content_type, body, sub))
+            return _answer_json(kube_write.replace(self.store, kind, namespace, name, body, sub, dry), 200, unknown)
+        return _answer_json(kube_write.patch(self.store, kind, namespace, name, content_type, body, sub, dry), 200,
+                            unknown)
+
+    async def _server_side_apply(self, request: web.Request, kind: Kind, namespace: str | None, name: str,
+                                 sub: str, dry: bool) -> web.Response:
+        """Server-side apply, as far as one manager goes: create the object, or merge the applied configuration
+        into it (strategic merge for built-in kinds, merge patch for CustomResources). Field ownership
+        (managedFields, conflicts between managers) is not simulated."""
+        if not request.query.get("fieldManager"):
+            raise ApiError(400, "PATCH " + request.path + ": fieldManager is required for apply requests",
+                           "BadRequest")
+        body = _applied_object(kind, await request.read())
+        unknown = _checked_fields(request, kind, body)
+        if (body.get("metadata") or {}).get("name", name) != name:
+            raise ApiError(400, "the name of the object does not match the name on the URL", "BadRequest")
+        if not sub and self.store.get(kind.key, namespace, name) is None:
+            body.setdefault("metadata", {})["name"] = name
+            return _answer_json(self._create(kind, namespace, body, dry), 201, unknown)
+        merge = STRATEGIC_MERGE_PATCH if kind.group in kube_write.BUILTIN_GROUPS else MERGE_PATCH
+        return _answer_json(kube_write.patch(self.store, kind, namespace, name, merge, body, sub, dry), 200, unknown)
 
     def _get(self, kind: Kind, namespace: str | None, name: str) -> dict:
         obj = self.store.get(kind.key, namespace, name)
@@ -162,7 +229,7 @@ class KubeApi:
         return web.json_response({"kind": f"{kind.kind}List", "apiVersion": kind.api_version,
                                   "metadata": {"resourceVersion": rv}, "items": items})
 
-    def _create(self, kind: Kind, namespace: str | None, body: Any) -> dict:
+    def _create(self, kind: Kind, namespace: str | None, body: Any, dry: bool = False) -> dict:
         if not isinstance(body, dict):
             raise ApiError(400, "the request body must be a JSON object", "BadRequest")
         md = body.setdefault("metadata", {})
@@ -195,20 +262,29 @@ class KubeApi:
             obj["status"] = {"phase": "Active"}
         elif "status" in kind.subresources and kind.key != "certificates":
             obj.pop("status", None)
+        if dry:  # what the store would answer, not stored
+            obj["metadata"].update(uid=str(uuid.uuid4()), creationTimestamp=rfc3339(dt.datetime.now(dt.timezone.utc)))
+            if "spec" in obj:
+                obj["metadata"]["generation"] = 1
+            return obj
         return self.store.put(kind.key, obj)
 
-    def _delete(self, request: web.Request, kind: Kind, namespace: str | None, name: str) -> web.Response:
+    def _delete(self, request: web.Request, kind: Kind, namespace: str | None, name: str,
+                dry: bool) -> web.Response:
         obj = self._get(kind, namespace, name)
         if kind.key == "namespaces" and name in PROTECTED_NAMESPACES:
             raise ApiError(403, f'namespaces "{name}" is forbidden: this namespace may not be deleted', "Forbidden",
                            {"name": name, "kind": "namespaces"})
         grace = request.query.get("gracePeriodSeconds")
-        if kind.key == "pods" and grace != "0":
+        if dry:
+            deleted = obj
+        elif kind.key == "pods" and grace != "0":
             def terminate(pod: dict) -> None:
                 pod["metadata"].setdefault("deletionTimestamp", rfc3339(dt.datetime.now(dt.timezone.utc)))
                 pod["metadata"].setdefault("deletionGracePeriodSeconds", 30)
             return web.json_response(self.store.mutate(kind.key, namespace, name, terminate))
-        deleted = self.store.delete(kind.key, namespace, name) or obj
+        else:
+            deleted = self.store.delete(kind.key, namespace, name) or obj
         if kind.key in RETURNS_OBJECT:
             return web.json_response(deleted)
         return web.json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",

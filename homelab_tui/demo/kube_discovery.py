@@ -89,12 +89,12 @@ def add_routes(app: web.Application, count) -> None:
 
     async def openapi_root(_: web.Request) -> web.Response:
         count("GET openapi")
-        return web.json_response(kube_openapi.root_document())
+        return web.Response(body=kube_openapi.documents()[""], content_type="application/json")
 
     async def openapi(request: web.Request) -> web.Response:
         count("GET openapi")
-        doc = kube_openapi.gv_document(request.match_info["tail"])
-        return web.json_response(doc) if doc else _not_found(request.path)
+        doc = kube_openapi.documents().get(request.match_info["tail"])
+        return web.Response(body=doc, content_type="application/json") if doc else _not_found(request.path)
 
     async def openapi_missing(request: web.Request) -> web.Response:
         count("GET openapi")

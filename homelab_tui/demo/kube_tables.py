@@ -94,11 +94,11 @@ COLUMNS: dict[str, list[Column]] = {
              ("Restarts", "string", 0, lambda p: str(sum(c.get("restartCount", 0)
                                                          for c in p.get("status", {}).get("containerStatuses", [])))),
              AGE, ("IP", "string", 1, _S("status.podIP")), ("Node", "string", 1, _S("spec.nodeName"))],
-    "deployments": [NAME, ("Ready", "string", 0, lambda d: f"{d['status'].get('readyReplicas', 0)}/"
+    "deployments": [NAME, ("Ready", "string", 0, lambda d: f"{d.get('status', {}).get('readyReplicas', 0)}/"
                                                          f"{d['spec'].get('replicas', 1)}"),
-                    ("Up-to-date", "integer", 0, lambda d: d["status"].get("updatedReplicas", 0)),
-                    ("Available", "integer", 0, lambda d: d["status"].get("availableReplicas", 0)), AGE],
-    "statefulsets": [NAME, ("Ready", "string", 0, lambda s: f"{s['status'].get('readyReplicas', 0)}/"
+                    ("Up-to-date", "integer", 0, lambda d: d.get("status", {}).get("updatedReplicas", 0)),
+                    ("Available", "integer", 0, lambda d: d.get("status", {}).get("availableReplicas", 0)), AGE],
+    "statefulsets": [NAME, ("Ready", "string", 0, lambda s: f"{s.get('status', {}).get('readyReplicas', 0)}/"
                                                           f"{s['spec'].get('replicas', 1)}"), AGE],
     "daemonsets": [NAME] + [(n, "integer", 0, _S(f"status.{f}")) for n, f in (
         ("Desired", "desiredNumberScheduled"), ("Current", "currentNumberScheduled"), ("Ready", "numberReady"),

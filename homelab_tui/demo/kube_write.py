@@ -6,7 +6,7 @@ import base64
 import copy
 import random
 import re
-from typing import Any
+from typing import Any, Callable
 
 from homelab_tui.demo.kinds import Kind
 from homelab_tui.demo.kube_patch import JSON_PATCH, MERGE_PATCH, PATCH_TYPES, STRATEGIC_MERGE_PATCH, PatchError, \
@@ -109,16 +109,16 @@ def _check_version(kind: Kind, name: str, current: dict, proposed: dict) -> None
 
 
 def replace(store: ClusterStore, kind: Kind, namespace: str | None, name: str, body: Any,
-            subresource: str = "") -> dict:
+            subresource: str = "", dry: bool = False) -> dict:
     if not isinstance(body, dict):
         raise ApiError(400, "the request body must be a JSON object", "BadRequest")
     if (body.get("metadata") or {}).get("name", name) != name:
         raise ApiError(400, "the name of the object does not match the name on the URL", "BadRequest")
-    return _write(store, kind, namespace, name, lambda current: copy.deepcopy(body), subresource)
+    return _write(store, kind, namespace, name, lambda current: copy.deepcopy(body), subresource, dry)
 
 
 def patch(store: ClusterStore, kind: Kind, namespace: str | None, name: str, content_type: str, body: Any,
-          subresource: str = "") -> dict:
+          subresource: str = "", dry: bool = False) -> dict:
     if content_type not in PATCH_TYPES or (content_type == STRATEGIC_MERGE_PATCH
                                            and kind.group not in BUILTIN_GROUPS):
         raise unsupported_patch(content_type, kind)
@@ -129,10 +129,26 @@ def patch(store: ClusterStore, kind: Kind, namespace: str | None, name: str, con
         except PatchError as exc:
             raise ApiError(422, str(exc), "Invalid") from exc
 
-    return _write(store, kind, namespace, name, proposal, subresource)
+    return _write(store, kind, namespace, name, proposal, subresource, dry)
 
 
-def _write(store: ClusterStore, kind: Kind, namespace: str | None, name: str, propose, subresource: str) -> dict:
+def _mutate(store: ClusterStore, kind: Kind, namespace: str | None, name: str, fn: Callable[[dict], None],
+            dry: bool) -> dict:
+    """``store.mutate``, or with ``dry`` (``dryRun=All``) the object it would store, left unstored."""
+    try:
+        if not dry:
+            return store.mutate(kind.key, namespace, name, fn)
+        current = store.get(kind.key, namespace, name)
+        if current is None:
+            raise KeyError(name)
+        fn(current)
+        return current
+    except KeyError:
+        raise not_found(kind, name) from None
+
+
+def _write(store: ClusterStore, kind: Kind, namespace: str | None, name: str, propose, subresource: str,
+           dry: bool) -> dict:
     def fn(obj: dict) -> None:
         proposed = propose(copy.deepcopy(obj))
         if not isinstance(proposed, dict):
@@ -142,10 +158,7 @@ def _write(store: ClusterStore, kind: Kind, namespace: str | None, name: str, pr
         obj.clear()
         obj.update(result)
 
-    try:
-        return store.mutate(kind.key, namespace, name, fn)
-    except KeyError:
-        raise not_found(kind, name) from None
+    return _mutate(store, kind, namespace, name, fn, dry)
 
 
 # ---------------------------------------------------------------------- scale subresource
@@ -163,7 +176,7 @@ def scale_of(obj: dict) -> dict:
 
 
 def write_scale(store: ClusterStore, kind: Kind, namespace: str, name: str, content_type: str | None,
-                body: Any) -> dict:
+                body: Any, dry: bool = False) -> dict:
     """PUT (content_type None) or PATCH of autoscaling/v1 Scale; returns the new Scale."""
     def fn(obj: dict) -> None:
         current = scale_of(obj)
@@ -183,7 +196,4 @@ def write_scale(store: ClusterStore, kind: Kind, namespace: str, name: str, cont
                                 f"{replicas!r}: must be greater than or equal to 0", "Invalid")
         obj["spec"]["replicas"] = replicas
 
-    try:
-        return scale_of(store.mutate(kind.key, namespace, name, fn))
-    except KeyError:
-        raise not_found(kind, name) from None
+    return scale_of(_mutate(store, kind, namespace, name, fn, dry))

@@ -129,6 +129,8 @@ class Controllers:
     # ------------------------------------------------------------------ Deployment
 
     def _deployment(self, ns: str, name: str, now: dt.datetime) -> None:
+        """The deployment controller (ReplicaSet sizes, one rollout step per call, with a ScalingReplicaSet event
+        per size it changes), then the ReplicaSet controller (pods to those sizes)."""
         dep = self.store.get("deployments", ns, name)
         if dep is None:
             self._garbage_collect(ns, "Deployment", name)
@@ -137,27 +139,30 @@ class Controllers:
         new_rs = self._current_rs(dep, rss, now)
         if new_rs["metadata"]["uid"] not in {r["metadata"]["uid"] for r in rss}:
             rss.append(new_rs)
+        rss.sort(key=lambda r: (r["metadata"]["uid"] == new_rs["metadata"]["uid"], r["metadata"]["creationTimestamp"]))
         crashloop = (dep["metadata"].get("annotations") or {}).get(CRASHLOOP_MARK) == "true"
         pods = self._settle(self._pods(ns, {r["metadata"]["uid"] for r in rss}), now, crashloop)
-        alive = [p for p in pods if not ctl.terminating(p)]
-        new_hash = new_rs["metadata"]["labels"]["pod-template-hash"]
-        new_pods = [p for p in alive if p["metadata"]["labels"].get("pod-template-hash") == new_hash]
-        old_pods = [p for p in alive if p not in new_pods]
-        desired = ctl.desired_replicas(dep)
-        recreate = dep["spec"].get("strategy", {}).get("type") == "Recreate"
-        if recreate and old_pods:
-            pods = [self._terminate(p, now) if p in old_pods else p for p in pods]
-        else:
-            for _ in range(desired - len(new_pods)):
-                pods.append(self._create_pod(new_rs, self._new_name(new_rs["metadata"]["name"]),
-                                             new_rs["spec"]["template"], now))
-            excess = sorted(new_pods, key=lambda p: (pod_state(p) == READY, p["metadata"]["creationTimestamp"]))
-            doomed = excess[:max(0, len(new_pods) - desired)]
-            ready_new = sum(1 for p in new_pods if pod_state(p) == READY and p not in doomed)
-            doomed += sorted(old_pods, key=lambda p: pod_state(p) == READY)[:max(0, len(old_pods) - max(
-                0, desired - ready_new))]
-            pods = [self._terminate(p, now) if p in doomed else p for p in pods]
-        self._scale_rs(dep, rss, new_rs, pods, desired, now)
+        owned = {r["metadata"]["uid"]: [p for p in pods if _owned_by(p, {r["metadata"]["uid"]})] for r in rss}
+        sizes = ctl.rollout_sizes(dep, [(r["metadata"]["uid"], r["spec"].get("replicas", 0),
+                                         sum(1 for p in owned[r["metadata"]["uid"]] if pod_state(p) == READY),
+                                         bool(owned[r["metadata"]["uid"]])) for r in rss])
+        for rs in rss:
+            uid = rs["metadata"]["uid"]
+            mine = owned[uid]
+            before = rs["spec"].get("replicas", 0)
+            if before != sizes[uid]:
+                verb = "up" if sizes[uid] > before else "down"
+                self.events.emit(dep, "ScalingReplicaSet", f"Scaled {verb} replica set {rs['metadata']['name']} "
+                                 f"from {before} to {sizes[uid]}", now, component="deployment-controller")
+            for _ in range(sizes[uid] - len(mine)):
+                mine.append(self._create_pod(rs, self._new_name(rs["metadata"]["name"]), rs["spec"]["template"],
+                                             now))
+            # the ReplicaSet controller deletes the not-ready pods first, then the newest
+            doomed = sorted(sorted(mine, key=lambda p: p["metadata"]["creationTimestamp"], reverse=True),
+                            key=lambda p: pod_state(p) == READY)[:max(0, len(mine) - sizes[uid])]
+            owned[uid] = [self._terminate(p, now) if p in doomed else p for p in mine]
+            self._size_rs(dep, rs, sizes[uid], owned[uid])
+        pods = [p for mine in owned.values() for p in mine]
         dep = self.store.get("deployments", ns, name) or dep
         self._write_status("deployments", dep, ctl.deployment_status(dep, pods, new_rs["metadata"]["name"],
                                                                      rfc3339(now)))
@@ -181,29 +186,19 @@ class Controllers:
                               "deployment.kubernetes.io/revision", revision))
         return rs
 
-    def _scale_rs(self, dep: dict, rss: list[dict], new_rs: dict, pods: list[dict], desired: int,
-                  now: dt.datetime) -> None:
-        for rs in rss:
-            uid = rs["metadata"]["uid"]
-            owned = [p for p in pods if _owned_by(p, {uid})]
-            want = desired if uid == new_rs["metadata"]["uid"] else sum(1 for p in owned if not ctl.terminating(p))
-            current = self.store.get("replicasets", rs["metadata"]["namespace"], rs["metadata"]["name"])
-            if current is None:
-                continue
-            before = current["spec"].get("replicas", 0)
-            status = ctl.replicaset_status(current, owned)
-            if before != want or current.get("status") != status:
-                def update(r: dict, w: int = want, s: dict = status) -> None:
-                    r["spec"]["replicas"] = w
-                    r["metadata"].setdefault("annotations", {})["deployment.kubernetes.io/desired-replicas"] = str(
-                        desired)
-                    r["status"] = s
-                self.store.mutate("replicasets", current["metadata"]["namespace"], current["metadata"]["name"],
-                                  update)
-            if before != want:
-                verb = "up" if want > before else "down"
-                self.events.emit(dep, "ScalingReplicaSet", f"Scaled {verb} replica set {rs['metadata']['name']} "
-                                 f"from {before} to {want}", now, component="deployment-controller")
+    def _size_rs(self, dep: dict, rs: dict, size: int, owned: list[dict]) -> None:
+        """Write a ReplicaSet's size (as the deployment controller sets it) and status."""
+        current = self.store.get("replicasets", rs["metadata"]["namespace"], rs["metadata"]["name"])
+        if current is None:
+            return
+        status = ctl.replicaset_status(current, owned)
+        desired = str(ctl.desired_replicas(dep))
+        if current["spec"].get("replicas", 0) != size or current.get("status") != status:
+            def update(r: dict) -> None:
+                r["spec"]["replicas"] = size
+                r["metadata"].setdefault("annotations", {})["deployment.kubernetes.io/desired-replicas"] = desired
+                r["status"] = status
+            self.store.mutate("replicasets", current["metadata"]["namespace"], current["metadata"]["name"], update)
 
     # ------------------------------------------------------------------ StatefulSet and DaemonSet
 

@@ -134,8 +134,10 @@ def test_patch_types_and_their_errors(http):
     assert resp.status_code == 200 and resp.json()["spec"]["replicas"] == 2
     failed = http.patch(path, content=json.dumps(ops), headers={"Content-Type": "application/json-patch+json"})
     assert failed.status_code == 422 and failed.json()["reason"] == "Invalid"
-    unknown = http.patch(path, content="a: b", headers={"Content-Type": "application/apply-patch+yaml"})
+    unknown = http.patch(path, content="a: b", headers={"Content-Type": "application/xml"})
     assert unknown.status_code == 415 and unknown.json()["reason"] == "UnsupportedMediaType"
+    apply = http.patch(path, content="a: b", headers={"Content-Type": "application/apply-patch+yaml"})
+    assert apply.status_code == 400 and "fieldManager is required" in apply.json()["message"]
     cert = http.patch("/apis/cert-manager.io/v1/namespaces/apps/certificates/n8n-tls", content="{}",
                       headers={"Content-Type": "application/strategic-merge-patch+json"})
     assert cert.status_code == 415
