@@ -71,6 +71,12 @@ def _external(svc: dict) -> str:
     return "<pending>" if svc["spec"].get("type") == "LoadBalancer" else "<none>"
 
 
+def _node_status(node: dict) -> str:
+    """kubectl's node STATUS: Ready / NotReady / Unknown, then ",SchedulingDisabled" when cordoned."""
+    status = {"True": "Ready", "Unknown": "Unknown"}.get(_cond(node, "Ready"), "NotReady")
+    return status + (",SchedulingDisabled" if node.get("spec", {}).get("unschedulable") else "")
+
+
 def _roles(node: dict) -> str:
     roles = sorted(k.split("/", 1)[1] for k in node["metadata"].get("labels", {})
                    if k.startswith("node-role.kubernetes.io/"))
@@ -103,7 +109,7 @@ COLUMNS: dict[str, list[Column]] = {
     "daemonsets": [NAME] + [(n, "integer", 0, _S(f"status.{f}")) for n, f in (
         ("Desired", "desiredNumberScheduled"), ("Current", "currentNumberScheduled"), ("Ready", "numberReady"),
         ("Up-to-date", "updatedNumberScheduled"), ("Available", "numberAvailable"))] + [AGE],
-    "nodes": [NAME, ("Status", "string", 0, lambda n: "Ready" if _cond(n, "Ready") == "True" else "NotReady"),
+    "nodes": [NAME, ("Status", "string", 0, _node_status),
               ("Roles", "string", 0, _roles), AGE, ("Version", "string", 0, _S("status.nodeInfo.kubeletVersion"))],
     "namespaces": [NAME, ("Status", "string", 0, _S("status.phase")), AGE],
     "services": [NAME, ("Type", "string", 0, _S("spec.type")), ("Cluster-IP", "string", 0, _S("spec.clusterIP")),

@@ -2,7 +2,8 @@
 
 Every ``step`` seconds each changed workload moves one transition further: new pods go
 Pending -> Running (not ready) -> Ready, removed pods get a ``deletionTimestamp`` (Terminating)
-and disappear a step later; workload statuses follow. Certificates asked to issue (condition
+and disappear a step later; workload statuses follow. A cordoned node gets the taint the node lifecycle
+controller gives it (``node.kubernetes.io/unschedulable:NoSchedule``), and loses it when uncordoned. Certificates asked to issue (condition
 ``Issuing=True``, as ``cmctl renew`` sets it) are renewed a step later, unless their ACME order
 fails in the seed. Only objects that changed are looked at, so a large idle cluster costs nothing.
 """
@@ -20,6 +21,8 @@ from homelab_tui.demo.store import ClusterStore
 
 Ref = tuple[str, str, str]  # (key, namespace, name)
 WATCHED_KEYS = ("deployments", "statefulsets", "daemonsets", "certificates")
+#: the taint Kubernetes puts on a cordoned node
+UNSCHEDULABLE_TAINT = {"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}
 
 
 def _owner_ref(key: str, obj: dict) -> Ref | None:
@@ -27,6 +30,8 @@ def _owner_ref(key: str, obj: dict) -> Ref | None:
     ns, name = md.get("namespace", ""), md.get("name", "")
     if key in WATCHED_KEYS:
         return (key, ns, name)
+    if key == "nodes":
+        return ("nodes", "", name)
     if key in ("pods", "replicasets"):
         owner = next(iter(md.get("ownerReferences") or []), None)
         if owner is None:
@@ -79,9 +84,33 @@ class Life:
             dirty, self._dirty = self._dirty, set()
         now = self.clock()
         for key, ns, name in sorted(dirty):
-            if key == "certificates":
+            if key == "nodes":
+                again = self._taint_cordoned(name)
+            elif key == "certificates":
                 again = self.certs.reconcile(ns, name, now)
             else:
                 again = self.controllers.reconcile(key, ns, name, now)
             if again:
                 self.mark((key, ns, name))
+
+    def _taint_cordoned(self, name: str) -> bool:
+        """The node lifecycle controller's TaintNodesByCondition for ``spec.unschedulable``; never again."""
+        node = self.store.get("nodes", None, name)
+        if node is None:
+            return False
+        cordoned = bool(node.get("spec", {}).get("unschedulable"))
+        taints = node.get("spec", {}).get("taints") or []
+        has = any(t.get("key") == UNSCHEDULABLE_TAINT["key"] for t in taints)
+        if cordoned != has:
+            kept = [t for t in taints if t.get("key") != UNSCHEDULABLE_TAINT["key"]]
+            new = kept + [dict(UNSCHEDULABLE_TAINT)] if cordoned else kept
+
+            def retaint(obj: dict) -> None:
+                spec = dict(obj.get("spec") or {})
+                if new:
+                    spec["taints"] = new
+                else:
+                    spec.pop("taints", None)
+                obj["spec"] = spec
+            self.store.mutate("nodes", None, name, retaint)
+        return False

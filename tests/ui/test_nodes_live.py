@@ -21,12 +21,13 @@ from tests.ui.test_data_screens_live import wait_for
 pytestmark = pytest.mark.kubectl
 
 
-async def kubectl(kubeconfig: Path, *args: str) -> None:
+async def kubectl(kubeconfig: Path, *args: str) -> str:
     proc = await asyncio.create_subprocess_exec(
         str(KUBECTL), "--kubeconfig", str(kubeconfig), "--request-timeout=10s", *args,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={"HOME": str(kubeconfig.parent), "PATH": "/usr/bin:/bin"})
-    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, f"kubectl {' '.join(args)} failed: {err.decode()}"
+    return out.decode()
 
 
 async def test_a_node_cordoned_and_tainted_with_kubectl_shows_on_the_nodes_screen(tmp_path: Path) -> None:
@@ -50,13 +51,22 @@ async def test_a_node_cordoned_and_tainted_with_kubectl_shows_on_the_nodes_scree
             await wait_for(pilot, lambda: table.row_keys[:1] == ["k3s-worker-01"], "the cordoned node to come first")
             table.select_key("k3s-worker-01")  # the cursor stays on the node the operator had chosen
             await wait_for(pilot, lambda: "dedicated=storage:NoSchedule" in screen_text(app), "the taint")
+            # as in K3s, the node lifecycle controller taints a cordoned node
+            await wait_for(pilot, lambda: "node.kubernetes.io/unschedulable:NoSchedule" in screen_text(app),
+                           "the unschedulable taint")
             text = screen_text(app)
             row = next(line for line in text.splitlines() if "k3s-worker-01" in line and "Ready" in line)
             assert "▲ warn" in row
             assert "k3s-worker-01: cordoned (SchedulingDisabled)" in text
             assert "Taints     " in text
 
+            listed = await kubectl(kubeconfig, "get", "nodes", "--no-headers")
+            assert next(line for line in listed.splitlines() if line.startswith("k3s-worker-01 ")).split()[1] == \
+                "Ready,SchedulingDisabled"
+
             await kubectl(kubeconfig, "uncordon", "k3s-worker-01")
             await wait_for(pilot, lambda: "cordoned" not in screen_text(app), "the uncordon")
+            await wait_for(pilot, lambda: "unschedulable:NoSchedule" not in screen_text(app), "the taint's removal")
+            assert "Taints     dedicated=storage:NoSchedule" in screen_text(app)
     finally:
         services.close()
