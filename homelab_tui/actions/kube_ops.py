@@ -22,6 +22,7 @@ _PATHS: dict[str, tuple[str, str]] = {
     "DaemonSet": ("/apis/apps/v1", "daemonsets"),
     "Secret": ("/api/v1", "secrets"),
     "Pod": ("/api/v1", "pods"),
+    "Node": ("/api/v1", "nodes"),
     "Certificate": ("/apis/cert-manager.io/v1", "certificates"),
 }
 

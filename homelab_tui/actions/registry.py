@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from homelab_tui.actions.base import Action
 from homelab_tui.actions.certs import CertRenewAction
+from homelab_tui.actions.cordon import CordonAction
 from homelab_tui.actions.gpu_mode import GpuModeAction
 from homelab_tui.actions.rollout import RestartAction
 from homelab_tui.actions.scale import ScaleAction
@@ -15,6 +16,7 @@ ACTIONS: tuple[Action, ...] = (
     ScaleAction(),
     SecretPatchAction(),
     CertRenewAction(),
+    CordonAction(),
 )
 
 _BY_ID = {a.id: a for a in ACTIONS}

@@ -20,6 +20,7 @@ CASES = {
     "scale": (Target("Deployment", "apps", "n8n"), {"replicas": 2}),
     "secret-patch": (Target("Secret", "ml", "litellm-secrets"), {"key": "K", "value": SecretValue("v")}),
     "cert-renew": (Target("Certificate", "apps", "n8n-tls"), {}),
+    "cordon": (Target("Node", "", "k3s-worker-01"), {}),
 }
 
 

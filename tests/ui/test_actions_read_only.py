@@ -39,6 +39,7 @@ REQUESTS = {
     "secret-patch": ActionRequest("secret-patch", Target("Secret", "apps", "n8n-secrets"),
                                   params={"key": "K", "value": "v"}),
     "cert-renew": ActionRequest("cert-renew", Target("Certificate", "apps", "n8n-tls")),
+    "cordon": ActionRequest("cordon", Target("Node", "", "k3s-worker-01")),
 }
 
 

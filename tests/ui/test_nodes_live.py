@@ -15,6 +15,11 @@ from homelab_tui.ui.app import make_app
 from homelab_tui.ui.screens.nodes import NodesScreen
 from homelab_tui.ui.widgets.table import DashboardTable
 from tests.integration.test_kube_api_kubectl import KUBECTL
+from tests.ui.actions_live import (
+    SIZE, audit_lines, confirm_and_finish, confirm_screen, live_app, noticed, select_row, stored, wait_for_data,
+    wait_for_phase,
+)
+from tests.ui.actions_live import wait_for as wait_long
 from tests.ui.conftest import screen_text, settle
 from tests.ui.test_data_screens_live import wait_for
 
@@ -70,3 +75,48 @@ async def test_a_node_cordoned_and_tainted_with_kubectl_shows_on_the_nodes_scree
             assert "Taints     dedicated=storage:NoSchedule" in screen_text(app)
     finally:
         services.close()
+
+
+async def test_c_cordons_the_highlighted_node_after_confirmation_and_c_again_uncordons(tmp_path: Path,
+                                                                                       monkeypatch) -> None:
+    app = live_app(tmp_path, monkeypatch)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for_data(pilot)
+            await pilot.press("9")
+            await select_row(pilot, "k3s-gpu-worker")
+            await pilot.press("c")
+            await wait_for_phase(pilot, "confirm")
+            text = screen_text(app)
+            assert "Cordon node k3s-gpu-worker" in text and "spec.unschedulable: false → true" in text
+            assert "holds the GPU" in text and "evicts nothing" in text
+            done = await confirm_and_finish(pilot)
+            assert done.run_state.outcome is not None and done.run_state.outcome.ok, done.run_state.outcome
+            assert stored(app, "nodes", None, "k3s-gpu-worker")["spec"]["unschedulable"] is True
+            await pilot.press("escape")
+            await wait_long(pilot, lambda: "k3s-gpu-worker: cordoned (SchedulingDisabled)" in screen_text(app),
+                           "the cordoned node's finding")
+            await pilot.press("c")
+            await wait_for_phase(pilot, "confirm")
+            assert "Uncordon node k3s-gpu-worker" in screen_text(app)
+            await confirm_and_finish(pilot)
+            assert not stored(app, "nodes", None, "k3s-gpu-worker")["spec"].get("unschedulable")
+    finally:
+        app.services.close()
+    assert [(a["action"], a["target"], a["outcome"], a["details"]["cordon"]) for a in audit_lines(tmp_path)] == [
+        ("cordon", "Node k3s-gpu-worker", "ok", True), ("cordon", "Node k3s-gpu-worker", "ok", False)]
+
+
+async def test_c_in_read_only_mode_changes_nothing(tmp_path: Path, monkeypatch) -> None:
+    app = live_app(tmp_path, monkeypatch, read_only=True)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for_data(pilot)
+            await pilot.press("9")
+            await select_row(pilot, "k3s-worker-01")
+            await pilot.press("c")
+            await wait_long(pilot, lambda: noticed(app, "read-only mode: Cordon / uncordon is off"), "the refusal")
+            assert confirm_screen(app) is None
+            assert not stored(app, "nodes", None, "k3s-worker-01")["spec"].get("unschedulable")
+    finally:
+        app.services.close()

@@ -39,6 +39,7 @@ SAMPLES = {
     "scale": (Target("Deployment", "apps", "n8n"), {"replicas": 2}),
     "secret-patch": (Target("Secret", "ml", "litellm-secrets"), {"key": "K", "value": "v"}),
     "cert-renew": (Target("Certificate", "apps", "n8n-tls"), {}),
+    "cordon": (Target("Node", "", "k3s-worker-01"), {}),
 }
 
 

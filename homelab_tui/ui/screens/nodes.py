@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
+from homelab_tui.actions.base import Target
 from homelab_tui.model.health import State
 from homelab_tui.model.node_load import NodeCondition, NodeLoad, NodePod, node_loads
 from homelab_tui.model.nodes import NodeInfo, summarize_nodes
@@ -13,6 +14,8 @@ from homelab_tui.model.overview import resources_for
 from homelab_tui.model.quantity import format_bytes
 from homelab_tui.model.snapshot import format_age
 from homelab_tui.model.state import DashboardState
+from homelab_tui.ui.action_types import ActionRequest
+from homelab_tui.ui.actions_runner import act_binding
 from homelab_tui.ui.screens.base import DashboardScreen
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import BADGE_WIDTH, badge, state_style
@@ -135,6 +138,7 @@ class NodesScreen(DashboardScreen):
     SOURCES = ("cluster",)
     RESOURCES = resources_for(("nodes",)) | {"pods"}
     CSS_PATH = stylesheet("nodes.tcss")
+    BINDINGS = [act_binding("c", "cordon", "Cordon", "Cordon or uncordon the highlighted node (no drain)")]
 
     def __init__(self) -> None:
         super().__init__(id="nodes")
@@ -188,6 +192,12 @@ class NodesScreen(DashboardScreen):
         table.border_title = f"Pods on {info.name} ({len(load.pods)}; finished pods not counted)"
         table.set_rows([(f"{p.namespace}/{p.name}", pod_cells(p))
                         for p in sorted(load.pods, key=lambda p: (p.ready, p.namespace, p.name))])
+
+    def action_request(self, action_id: str) -> ActionRequest | str:
+        key = self.query_one("#node-table", DashboardTable).highlighted_key
+        if key is None:
+            return "no node selected"
+        return ActionRequest(action_id, Target("Node", "", key))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "node-table":
