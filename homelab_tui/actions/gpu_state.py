@@ -81,6 +81,9 @@ def preflight_problems(gpu: GpuSettings, status: GpuStatus, to_mode: str) -> tup
     if status.node_ready is not True:
         text = f"GPU node {gpu.node} is {'not found' if status.node_ready is None else 'not Ready'}"
         (problems if needs_gpu else warnings).append(text)
+    if status.node_cordoned and mode is not None and mode.deployment:
+        problems.append(f"GPU node {gpu.node} is cordoned (SchedulingDisabled): the {mode.deployment} pod would stay "
+                        f"Pending — uncordon it first (c on the Nodes screen, or kubectl uncordon {gpu.node})")
     if mode is not None and mode.deployment:
         dep = next((d for d in status.deployments if d.name == mode.deployment), None)
         if dep is None or not dep.exists:

@@ -68,6 +68,8 @@ class GpuStatus:
     gpu_allocatable: int
     pods: tuple[GpuPod, ...]
     findings: tuple[Finding, ...] = ()
+    #: the node is cordoned (spec.unschedulable): a vLLM pod started now would stay Pending
+    node_cordoned: bool = False
 
 
 def _deployments(cluster: ClusterState, settings: Settings) -> tuple[GpuDeployment, ...]:
@@ -145,7 +147,7 @@ def derive_gpu_mode(cluster: ClusterState, settings: Settings, now: float) -> Gp
     return GpuStatus(mode=mode, state=state, reason=reason, deployments=deps, node=settings.gpu.node,
                      node_ready=None if node is None else node.ready,
                      gpu_allocatable=0 if node is None else node.gpu_allocatable, pods=pods,
-                     findings=tuple(findings))
+                     findings=tuple(findings), node_cordoned=node is not None and node.unschedulable)
 
 
 def _ok_reason(mode: str, deps: tuple[GpuDeployment, ...]) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from homelab_tui.actions import registry
-from homelab_tui.actions.base import ActionContext, ActionError, ReadOnlyError, Target
+from homelab_tui.actions.base import ActionContext, ActionError, ReadOnlyError, RefusedError, Target
+from homelab_tui.actions.gpu_mode import gpu_target
 from tests.integration.lab_actions import lab_context
 from tests.integration.test_actions_certs import Recorder
 
@@ -92,3 +93,15 @@ def test_an_unknown_node_and_read_only_mode_are_refused_and_audited(lab, ctx):
         action.plan(ctx, Target("Node", "", "k3s-worker-01"))
     assert [e["outcome"] for e in ctx.audit.read()] == ["failed", "refused"]
     assert not node(lab, "k3s-worker-01")["spec"].get("unschedulable")
+
+
+def test_a_gpu_switch_is_refused_while_the_gpu_node_is_cordoned_and_gaming_still_frees_it(lab, ctx):
+    cordon = registry.get("cordon")
+    assert cordon.execute(ctx, cordon.plan(ctx, Target("Node", "", "k3s-gpu-worker"))).ok
+    switch = registry.get("gpu-mode")
+    target = gpu_target(ctx.settings)
+    with pytest.raises(RefusedError, match="GPU node k3s-gpu-worker is cordoned .* the vllm-r1 pod would stay Pending"):
+        switch.plan(ctx, target, mode="r1")
+    assert switch.plan(ctx, target, mode="gaming").changes  # stopping vLLM needs no scheduling
+    assert cordon.execute(ctx, cordon.plan(ctx, Target("Node", "", "k3s-gpu-worker"))).ok  # uncordon
+    assert switch.plan(ctx, target, mode="r1").changes

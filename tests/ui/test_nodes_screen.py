@@ -150,3 +150,16 @@ async def test_a_failing_api_keeps_the_last_nodes_and_says_how_old_they_are() ->
         assert "k3s-worker-01" in text
         assert "kubernetes: failing" in text and "connection refused" in text
 
+
+
+async def test_the_gpu_screen_says_the_gpu_node_is_cordoned() -> None:
+    def cordon_gpu(objects: list[dict[str, Any]]) -> None:
+        gpu = node_named(objects, "k3s-gpu-worker")
+        gpu["spec"] = {**gpu["spec"], "unschedulable": True}
+
+    app = app_for(with_objects(cordon_gpu))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert "k3s-gpu-worker  Ready, cordoned (no new pods) · 1 GPU allocatable" in screen_text(app)

@@ -47,9 +47,11 @@ def mode_panel(status: GpuStatus) -> RenderableType:
                                        (status.reason, state_style(status.state))))
     grid.add_row("Deployments", "  ·  ".join(f"{d.mode}: {d.text}" for d in status.deployments) or "—")
     node = "not found" if status.node_ready is None else ("Ready" if status.node_ready else "NOT Ready")
+    node += ", cordoned (no new pods)" if status.node_cordoned else ""
     grid.add_row("Node", Text.assemble(status.node, f"  {node}",
                                        f" · {status.gpu_allocatable} GPU allocatable" if status.node_ready is not None
-                                       else "", style="" if status.node_ready else "yellow"))
+                                       else "", style="" if status.node_ready and not status.node_cordoned
+                                       else "yellow"))
     pods = [f"{p.namespace}/{p.name} ({p.phase}, {p.gpus} GPU)" for p in status.pods]
     grid.add_row("GPU pods", ", ".join(pods) or Text("none", style="dim"))
     for f in status.findings[1:] if status.findings and status.findings[0].reason == status.reason else status.findings:
