@@ -103,6 +103,21 @@ def _gpu_switch_problem(ctx: ActionContext, target: Target) -> str:
             f"homelab-tui gpu-mode) before restarting {target}")
 
 
+def _gpu_node_problem(ctx: ActionContext, target: Target, spec: Mapping[str, Any]) -> str:
+    """Why a restart of a running GPU deployment must wait: its node is cordoned ('' if not, or unknown)."""
+    if _int(spec.get("replicas", 1)) <= 0:
+        return ""
+    node = ctx.settings.gpu.node
+    try:
+        obj = get_object(ctx.api, Target("Node", "", node))
+    except ActionError:  # not found: the pre-flight of a GPU switch reports that; a restart is not blocked by it
+        return ""
+    if not (obj.get("spec") or {}).get("unschedulable"):
+        return ""
+    return (f"GPU node {node} is cordoned (SchedulingDisabled): the new {target.name} pod would stay Pending "
+            f"— uncordon it first (c on the Nodes screen, or kubectl uncordon {node})")
+
+
 def _gpu_strategy_warnings(target: Target, spec: Mapping[str, Any], strategy: str) -> list[str]:
     """A GPU deployment must be Recreate; a RollingUpdate that surges is refused (it could never finish)."""
     if strategy == "Recreate":
@@ -131,7 +146,7 @@ class RestartAction(Action):
         if strategy == "OnDelete":
             raise RefusedError(f"{target} uses updateStrategy OnDelete: a restart would replace no pod")
         gpu = gpu_managed(ctx, target)
-        problem = _gpu_switch_problem(ctx, target) if gpu else ""
+        problem = (_gpu_switch_problem(ctx, target) or _gpu_node_problem(ctx, target, spec)) if gpu else ""
         if problem:
             raise RefusedError(problem)
         warnings = _gpu_strategy_warnings(target, spec, strategy) if gpu else []

@@ -105,3 +105,12 @@ def test_a_gpu_switch_is_refused_while_the_gpu_node_is_cordoned_and_gaming_still
     assert switch.plan(ctx, target, mode="gaming").changes  # stopping vLLM needs no scheduling
     assert cordon.execute(ctx, cordon.plan(ctx, Target("Node", "", "k3s-gpu-worker"))).ok  # uncordon
     assert switch.plan(ctx, target, mode="r1").changes
+
+
+def test_restarting_the_running_vllm_is_refused_while_the_gpu_node_is_cordoned(lab, ctx):
+    cordon = registry.get("cordon")
+    assert cordon.execute(ctx, cordon.plan(ctx, Target("Node", "", "k3s-gpu-worker"))).ok
+    restart = registry.get("restart")
+    with pytest.raises(RefusedError, match="GPU node k3s-gpu-worker is cordoned .* the new vllm-server pod"):
+        restart.plan(ctx, Target("Deployment", "ml", "vllm-server"))
+    assert restart.plan(ctx, Target("Deployment", "ml", "ollama")).changes  # Ollama runs elsewhere, on the CPU
