@@ -336,9 +336,13 @@ def read_litellm_key(settings: Settings, environ: Mapping[str, str] | None = Non
 
     None when no key is configured. A key file that cannot be read, is not UTF-8, is empty, or holds more
     than one line or anything but printable ASCII is a :class:`ConfigError` naming the file (never the key).
+    Read from the process environment (``environ`` None), the variable is then removed from it: kubeconfig
+    exec plugins and other children must not inherit the key (so the program reads it once, at start).
     """
     env = os.environ if environ is None else environ
     key = env.get(LITELLM_KEY_ENV, "").strip()
+    if environ is None:
+        os.environ.pop(LITELLM_KEY_ENV, None)
     if key:
         return _checked_key(key, LITELLM_KEY_ENV)
     if settings.litellm.key_file:

@@ -1,7 +1,7 @@
 """Range checks on loaded settings (:func:`homelab_tui.config.settings_from_mapping` calls :func:`validate`).
 
 Each problem is one :class:`~homelab_tui.errors.ConfigError` line naming the file and the key. A URL is
-shown without its user info (it may hold a password).
+shown without its user info (it may hold a password, see :func:`_shown`).
 """
 
 from __future__ import annotations
@@ -54,12 +54,16 @@ def _validate_thresholds(s: Settings) -> None:
 
 
 def _shown(url: str) -> str:
-    """``url`` for a message: user info (a password) replaced by ***."""
+    """``url`` for a message, its user info (a password) replaced by ``***``.
+
+    The user info is everything before the last ``@``: a password may hold ``/ ? # @ :`` unencoded, and
+    no parser's idea of where the host starts is trusted with it (a path holding ``@`` is masked too)."""
     head, sep, rest = url.partition("://")
-    netloc, slash, path = rest.partition("/")
-    if "@" in netloc:
-        netloc = "***@" + netloc.rpartition("@")[2]
-    return f"{head}{sep}{netloc}{slash}{path}"
+    if not sep:
+        head, rest = "", url
+    if "@" in rest:
+        rest = "***@" + rest.rpartition("@")[2]
+    return f"{head}{sep}{rest}"
 
 
 def _validate_url(source: str, name: str, url: str) -> None:

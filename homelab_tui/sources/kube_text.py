@@ -19,9 +19,35 @@ import warnings
 from homelab_tui.model.snapshot import one_line
 
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]*@")
-_SECRET_WORD = re.compile(r"(?i)\b(password|passwd|pwd|token|secret|api[_-]?key|key|credentials?|bearer|basic)"
-                          r"(\s*[=:]\s*|\s+)(?!\*\*\*)[^\s,;'\"]+")
-_LONG_WORD = re.compile(r"\b(?=[A-Za-z0-9_\-.+/=]*\d)[A-Za-z0-9_\-.+/=]{20,}")
+#: a name whose last or inner part is a secret word (``client_secret``, ``refresh_token``, ``id-token``,
+#: ``X-Api-Key``, ``AWS_SECRET_ACCESS_KEY``), then ``=`` or ``:`` (optionally after a closing quote), then
+#: the value: quoted or up to a space, comma, semicolon, quote or ``&``. A secret word followed by a plain
+#: space ("token refresh failed") is prose, not a value.
+_SECRET_VALUE = re.compile(
+    r"(?i)(?<![A-Za-z0-9])((?:[A-Za-z0-9]+[_\-.])*"
+    r"(?:password|passwd|passphrase|pwd|secret|token|api[_\-]?key|key|credentials?)"
+    r"(?:[_\-.][A-Za-z0-9]+)*[\"']?\s*[=:]\s*)(?!\*\*\*)(\"[^\"]*\"|'[^']*'|[^\s,;'\"&]+)")
+#: ``Bearer …`` / ``Basic …``: the word after a space is the credential, unless it is a plain word
+#: ("invalid bearer token")
+_SCHEME_VALUE = re.compile(r"\b((?i:bearer|basic))(\s+)(?!\*\*\*)"
+                           r"(?![A-Za-z]?[a-z]{0,15}[,;:.!?)]*(?:\s|$))[^\s,;'\"]+")
+#: a run of base64/hex/JWT characters, long enough to be a token or key (see :func:`_opaque`)
+_RUN = re.compile(r"(?<![A-Za-z0-9_\-.+/=~])[A-Za-z0-9_\-.+/=~]{20,}")
+
+
+def _opaque(run: str) -> str:
+    """``***`` for a run that looks like a token or key, else the run itself.
+
+    Opaque: a digit anywhere, or letters of both cases mixed as random text mixes them (at least a quarter of
+    each). Kept: ordinary long words, paths and names (``internationalization``, ``/usr/local/bin/kubelogin``,
+    ``InvalidCredentialException``, ``KUBERNETES_SERVICE_HOST``).
+    """
+    if any(c.isdigit() for c in run):
+        return "***"
+    letters = [c for c in run if c.isalpha()]
+    upper = sum(c.isupper() for c in letters)
+    mixed = bool(letters) and 4 * upper >= len(letters) and 4 * (len(letters) - upper) >= len(letters)
+    return "***" if mixed else run
 
 
 def strip_userinfo(text: str) -> str:
@@ -30,10 +56,11 @@ def strip_userinfo(text: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """``text`` without anything secret-looking: a URL's ``user:password@``, the word after password/token/…,
-    and long runs of letters and digits (tokens, keys)."""
-    text = _SECRET_WORD.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
-    return _LONG_WORD.sub("***", strip_userinfo(text))
+    """``text`` without anything secret-looking: a URL's ``user:password@``, the value after ``password=``,
+    ``client_secret:``, ``Bearer`` …, and long opaque runs (tokens, keys)."""
+    text = _SECRET_VALUE.sub(lambda m: f"{m.group(1)}***", strip_userinfo(text))
+    text = _SCHEME_VALUE.sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)
+    return _RUN.sub(lambda m: _opaque(m.group()), text)
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -7,25 +7,55 @@ removes anything that looks like an API key before any text leaves a source.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from typing import Any, Iterable, Mapping
+from urllib.parse import quote, quote_plus
 
 from homelab_tui.model.metrics import AliasHealth, TierHealth
 from homelab_tui.model.snapshot import one_line
 
-_SK_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-.]{3,}")
+#: a key shorter than this (without ``sk-``) cannot be masked in place: replacing every "abc" would garble the
+#: text and spell the key out; an error that contains it is withheld instead
+SHORT_KEY = 6
+WITHHELD = "(message withheld: it contains the LiteLLM key, which is too short to mask)"
+
+_SK_KEY = re.compile(r"\bsk-[A-Za-z0-9_\-.~/+=%]{3,}")
 _BEARER = re.compile(r"(Bearer\s+)[^\s\"',]+", re.IGNORECASE)
 _SSL_REPR = re.compile(r"\s*ssl:(?:<[^>]*>|default|None|True|False)")
 _EXC_PREFIX = re.compile(r"^(?:litellm\.)?[A-Za-z_]*(?:Error|Exception):\s+")
 _FALLBACK = re.compile(r"Fallback to ([\w.\-/:]+) also failed")
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
+def _forms(secret: str) -> set[str]:
+    """How an echo may write ``secret``: as is, without ``sk-``, with its spaces collapsed, percent-encoded
+    (both cases of hex), as JSON or a Python repr writes it, and base64-encoded."""
+    forms: set[str] = set()
+    for value in {secret, secret.removeprefix("sk-")}:
+        encoded = {quote(value, safe=""), quote(value), quote_plus(value)}
+        forms |= {value, " ".join(value.split()), json.dumps(value)[1:-1], repr(value)[1:-1],
+                  value.replace("/", "\\/")}
+        forms |= encoded | {_PERCENT.sub(lambda m: m.group().lower(), form) for form in encoded}
+        raw = value.encode()
+        forms |= {enc(raw).decode().rstrip("=") for enc in (base64.b64encode, base64.urlsafe_b64encode)}
+    return {form for form in forms if form}
 
 
 def scrub(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with every secret value and anything shaped like a key (``sk-…``, ``Bearer …``) masked."""
+    """``text`` with every secret value and anything shaped like a key (``sk-…``, ``Bearer …``) masked.
+
+    A secret of fewer than :data:`SHORT_KEY` characters (``sk-`` not counted) is not masked in place: a text
+    that contains it in any form is replaced by :data:`WITHHELD` as a whole."""
     for secret in secrets:
-        for form in (secret, secret.removeprefix("sk-")):
-            if len(form) >= 6:
-                text = text.replace(form, "***")
+        forms = sorted(_forms(secret), key=len, reverse=True)
+        if len(secret.removeprefix("sk-")) < SHORT_KEY:
+            if any(form in text for form in forms):
+                return WITHHELD
+            continue
+        for form in forms:
+            text = text.replace(form, "***")
     text = _SK_KEY.sub("sk-***", text)
     return _BEARER.sub(r"\1***", text)
 
@@ -42,12 +72,14 @@ def first_useful_line(text: str) -> str:
 
 
 def summarize_error(text: str, secrets: Iterable[str] = ()) -> str:
-    """First useful line, plus the fallbacks LiteLLM says also failed; scrubbed."""
+    """First useful line, plus the fallbacks LiteLLM says also failed; scrubbed (the whole text, before the
+    line is cut to length)."""
+    text = scrub(str(text), secrets)  # before any cut: a key cut in half no longer matches
     line = first_useful_line(text)
-    failed = _FALLBACK.findall(str(text))
+    failed = _FALLBACK.findall(text)
     if failed:
         line = f"{line}; fallback to {', '.join(failed)} also failed"
-    return one_line(scrub(line, secrets), limit=300)
+    return one_line(line, limit=300)
 
 
 def error_message(status: int, body: Any, secrets: Iterable[str] = ()) -> str:
