@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import argparse
 import io
+import signal
 import sys
 import threading
 import time
+from types import FrameType
 from typing import TYPE_CHECKING, Callable, TextIO
 
 from homelab_tui.config import Settings
 from homelab_tui.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
-    from homelab_tui.actions.base import Outcome
+    from homelab_tui.actions.base import Action, ActionContext, Outcome, Plan
 
 EXIT_REFUSED = 4
 EXIT_SWITCH_FAILED = 5
@@ -40,7 +42,11 @@ exit codes:
   6    status only: conflicting state, more than one vLLM deployment is up on the one GPU; a switch to a
        mode resolves it (the others are scaled down and gone first, then the mode's own deployment is
        kept or scaled up)
-  130  interrupted (Ctrl-C): the switch stops at a safe point and is left recorded as half-done
+  130  interrupted (Ctrl-C): the switch is asked to stop at its next safe point and waited for (another
+       Ctrl-C does not abandon it); what it did is printed and audited, it stays recorded as half-done
+       (not rolled back), and the commands to roll it back or to finish it are printed. Not stopped
+       within gpu.switch_timeout: it is said abandoned mid-step and not audited. Ctrl-C after its last
+       step: it is done (exit 0)
 a switch whose audit line could not be written prints "warning: audit log … not written: …" on stderr;
 the exit code stays the switch's own
 """
@@ -172,10 +178,9 @@ class _GpuCli:
         self.say(*plan.summary())
         if not getattr(self.args, "yes", False) and not self.ask("Switch the GPU mode?"):
             return self.fail("not confirmed: nothing changed", EXIT_REFUSED)
-        outcome = self._execute(action, ctx, plan)
-        if outcome is None:
-            return self.fail("interrupted: the switch stopped at a safe point and is recorded as half-done; "
-                             "run `homelab-tui gpu-mode status`", EXIT_INTERRUPTED)
+        outcome, interrupted = self._execute(action, ctx, plan, "switch")
+        if interrupted or outcome is None:
+            return self._interrupted(outcome, "switch")
         if outcome.ok:
             self.say(outcome.message)
             self.warn_audit(outcome)
@@ -197,39 +202,111 @@ class _GpuCli:
         except ActionError as exc:
             return self.fail(f"rollback not possible: {exc}", EXIT_SWITCH_FAILED)
         self.say(*back.summary())
-        result = self._execute(action, ctx, back)
-        if result is not None and result.ok:
+        result, interrupted = self._execute(action, ctx, back, "rollback")
+        if interrupted or result is None:
+            return self._interrupted(result, "rollback")
+        if result.ok:
             self.say(f"rolled back: {result.message}")
         else:
-            self.fail("rollback failed: " + (result.message if result else "interrupted"), EXIT_SWITCH_FAILED)
-        if result is not None:
-            self.warn_audit(result)
+            self.fail(f"rollback failed: {result.message}", EXIT_SWITCH_FAILED)
+        self.warn_audit(result)
         return EXIT_SWITCH_FAILED
 
-    def _execute(self, action, ctx, plan):
-        """Execute in a worker thread so Ctrl-C can cancel at a safe point; None when interrupted."""
+    def _execute(self, action: Action, ctx: ActionContext, plan: Plan, what: str) -> tuple[Outcome | None, bool]:
+        """Execute in a worker thread that Ctrl-C asks to stop at its next safe point; (outcome, interrupted).
+
+        The outcome is None only when, after a Ctrl-C, the worker did not return within gpu.switch_timeout.
+        """
         from homelab_tui.actions.base import Outcome
 
-        cancel = threading.Event()
-        box: list = []
+        cancel, done = threading.Event(), threading.Event()
+        box: list[Outcome] = []
 
         def work() -> None:
             try:
                 box.append(action.execute(ctx, plan, self._progress, cancel))
-            except Exception as exc:  # noqa: BLE001 - reported as one line, never a traceback
+            except BaseException as exc:  # noqa: BLE001 - reported as one line, never a traceback
                 box.append(Outcome(False, "failed", f"{type(exc).__name__}: {exc}"))
+            finally:
+                done.set()
 
         worker = threading.Thread(target=work, name="gpu-mode-switch", daemon=True)
-        worker.start()
-        try:
-            while worker.is_alive():
-                worker.join(0.2)
-        except KeyboardInterrupt:
-            cancel.set()
-            print("interrupted: stopping at a safe point…", file=self.err, flush=True)
-            worker.join(self.settings.kubernetes.timeout * 2 + 5)
-            return None
-        return box[0] if box else None
+        with _SigintCounter(cancel) as interrupts:
+            worker.start()
+            returned = self._wait(done, interrupts, what)
+        return (box[0] if returned else None), interrupts.count > 0
+
+    def _wait(self, done: threading.Event, interrupts: _SigintCounter, what: str) -> bool:
+        """Wait for the worker (Event.wait: a Ctrl-C never ends it early); False when abandoned after a Ctrl-C.
+
+        Not ``Thread.join``: on CPython 3.11 a KeyboardInterrupt inside it marks the thread stopped, and
+        the process would exit with the switch mid-step and unaudited.
+        """
+        limit, told, deadline = self.settings.gpu.switch_timeout, 0, float("inf")
+        while not done.wait(0.2):
+            count = interrupts.count  # read once: another Ctrl-C may come while this one is said
+            if count > told:
+                if not told:
+                    deadline = time.monotonic() + limit
+                    self.fail(f"interrupted: asking the {what} to stop at its next safe point; waiting for it "
+                              f"(at most {limit:g} s)…", EXIT_INTERRUPTED)
+                else:
+                    self.fail(f"still stopping at a safe point: waiting for the {what}'s current step to end "
+                              "(Ctrl-C again does not abandon it)", EXIT_INTERRUPTED)
+                told = count
+            if time.monotonic() >= deadline:
+                return False
+        return True
+
+    def _interrupted(self, outcome: Outcome | None, what: str) -> int:
+        """After a Ctrl-C: say what the switch (or rollback) really did; never roll back on our own."""
+        if outcome is None:
+            return self.fail(f"interrupted: the {what} did not reach a safe point within "
+                             f"{self.settings.gpu.switch_timeout:g} s: abandoned mid-step, NOT audited; see what is "
+                             "recorded with `homelab-tui gpu-mode status`", EXIT_INTERRUPTED)
+        if outcome.ok:
+            self.say(outcome.message)
+            self.fail(f"interrupted after the {what}'s last step: it is done", EXIT_OK)
+            self.warn_audit(outcome)
+            return EXIT_OK
+        lead = "stopped at a safe point" if outcome.status == "cancelled" else "ended"
+        self.fail(f"interrupted: the {what} {lead}: {outcome.message}", EXIT_INTERRUPTED)
+        self.warn_audit(outcome)
+        if outcome.follow_ups:
+            self.say("left half-done (not rolled back): " + ", or ".join(
+                f"{f.label[:1].lower()}{f.label[1:]} with `homelab-tui gpu-mode {f.params['mode']}`"
+                for f in outcome.follow_ups))
+        return EXIT_INTERRUPTED
 
     def _progress(self, line: str) -> None:
         print(f"  … {line}", file=self.err, flush=True)
+
+
+class _SigintCounter:
+    """While a switch runs: Ctrl-C (SIGINT) sets ``cancel`` and is counted, instead of raising KeyboardInterrupt.
+
+    A KeyboardInterrupt could land anywhere in the waiting thread (inside a print, or in ``Thread.join``, which
+    on CPython 3.11 then returns at once). Only the main thread can set a handler; elsewhere none is set (no
+    KeyboardInterrupt reaches another thread). An ignored SIGINT stays ignored, as does a handler not set from
+    Python (it could not be put back).
+    """
+
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel, self.count = cancel, 0
+        self._previous: Callable[[int, FrameType | None], object] | int | None = None
+        self._installed = False
+
+    def _on_sigint(self, _signum: int, _frame: FrameType | None) -> None:
+        self.count += 1
+        self.cancel.set()
+
+    def __enter__(self) -> _SigintCounter:
+        if threading.current_thread() is threading.main_thread() \
+                and signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, None):
+            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            self._installed = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, self._previous)

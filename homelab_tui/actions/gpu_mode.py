@@ -20,8 +20,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from homelab_tui.actions.base import (Action, ActionContext, ActionError, ConflictError, FollowUp, Input, Outcome,
-                                      Plan, Progress, RefusedError, Target, VerifyError)
+from homelab_tui.actions.base import (Action, ActionContext, ActionError, CancelledError, ConflictError, FollowUp,
+                                      Input, Outcome, Plan, Progress, RefusedError, Target, VerifyError)
 from homelab_tui.actions.gpu_record import (SwitchRaceError, check_owned, claim, describe_other, guarded_scale,
                                             record_on, release)
 from homelab_tui.actions.gpu_state import (SwitchSteps, fallback_deployments, fallback_warning,
@@ -346,6 +346,8 @@ class GpuModeAction(Action):
         if steps.up is None:
             return
         name, _, want = steps.up
+        if cancel.is_set():  # a safe point: the old pods are gone, and a cancelled switch starts nothing new
+            raise CancelledError(f"cancelled before scaling {ns}/{name} to {want} (the GPU is free)")
         progress(f"scaling {ns}/{name} to {want}")
         guarded_scale(ctx.api, gpu, name, want, record)
 
