@@ -4,25 +4,45 @@ Nothing is lost: the patch is a merge of ``stringData`` (other keys untouched) m
 resourceVersion just read; if the secret's content changed since the plan, nothing is written. After
 the patch the secret is read back: the key must carry the new fingerprint and every other key its old
 one — otherwise the outcome is a loud ``verify-failed``. The value lives in a :class:`SecretValue`
-and never reaches a message, a repr, the progress callback or the audit log.
+and never reaches a message, a repr, the progress callback or the audit log: a failed write's message
+(which may quote the request or the object) has the typed value and every value the secret holds masked,
+or is withheld (:func:`~homelab_tui.actions.secret_value.mask_write`). Without a fingerprint key nothing is
+planned: the read-back could not be verified.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from homelab_tui.actions.base import (Action, ActionContext, ActionError, ConflictError, FollowUp, Input, InputError,
                                       Outcome, Plan, Progress, RefusedError, Target, VerifyError)
 from homelab_tui.actions.kube_ops import MERGE_PATCH, get_object, list_items, object_path, retry_conflicts
-from homelab_tui.actions.secret_info import describe_secret, key_fingerprints, secret_users, tls_patch_checks
-from homelab_tui.actions.secret_value import SecretValue
+from homelab_tui.actions.secret_info import (decoded_values, describe_secret, key_fingerprints, secret_users,
+                                             tls_patch_checks)
+from homelab_tui.actions.secret_value import SecretValue, fingerprint_problem, mask_write
 from homelab_tui.sources.kube_client import KubeApi, KubeError
+
+#: what stands for a failed write's message that may quote a secret value too short to mask
+WITHHELD = "server message withheld: it may quote a secret value"
 
 #: what the API server accepts as a key of Secret.data
 KEY_RE = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def write(api: KubeApi, path: str, body: Any, value: SecretValue, stored: Iterable[bytes]) -> Any:
+    """PATCH ``body``; a failure's message is masked (or withheld) of ``value`` and the ``stored`` values."""
+    try:
+        return api.patch(path, body, MERGE_PATCH)
+    except KubeError as exc:
+        masked = mask_write(exc.raw, value, stored)
+        if masked is None:
+            masked = WITHHELD + (f" (fields: {', '.join(exc.fields)})" if exc.fields else "")
+        raise KubeError(exc.status, exc.reason, masked, exc.fields) from None
+    except ActionError as exc:  # a layer between that quotes the request
+        raise type(exc)(mask_write(str(exc), value, stored) or WITHHELD) from None
 
 
 def workloads_using(api: KubeApi, namespace: str, secret_name: str) -> list[tuple[str, str, list[str]]]:
@@ -45,6 +65,9 @@ class SecretPatchAction(Action):
             value = SecretValue(value)
         if not isinstance(value, SecretValue):
             raise InputError("value must be given as a SecretValue or str")
+        problem = fingerprint_problem()
+        if problem:
+            raise RefusedError(f"no fingerprints ({problem}): a patch could not be verified, so none is planned")
         secret = get_object(ctx.api, target)
         refusal, tls_warnings = tls_patch_checks(secret, key)
         if refusal:
@@ -77,14 +100,16 @@ class SecretPatchAction(Action):
                     details=details, state={"value": value, "fingerprints": info.fingerprints(),
                                             "users": tuple((k, n) for k, n, _ in users)})
 
+    def _scrub(self, params: Mapping[str, Any], text: str) -> str:
+        """A plan only reads: the value was never sent, so nothing in a plan's error is masked."""
+        return text
+
     def _execute(self, ctx: ActionContext, plan: Plan, progress: Progress, cancel: threading.Event) -> Outcome:
         value: SecretValue = plan.state["value"]
         try:
             return self._patch_and_verify(ctx, plan, value, progress)
-        except KubeError as exc:  # the server may echo what it was sent: mask before it goes anywhere
-            raise ActionError(value.scrub(f"patch {plan.target}: {exc}")) from None
-        except ActionError as exc:
-            raise type(exc)(value.scrub(str(exc))) from None
+        except KubeError as exc:  # a write's error is already masked (write); a read's quotes no value
+            raise ActionError(f"patch {plan.target}: {exc}") from None
 
     def _patch_and_verify(self, ctx: ActionContext, plan: Plan, value: SecretValue, progress: Progress) -> Outcome:
         target, key = plan.target, str(plan.details["key"])
@@ -100,7 +125,7 @@ class SecretPatchAction(Action):
                                     "written — look at it again and retry")
             version = str((current.get("metadata") or {}).get("resourceVersion") or "")
             body = {"metadata": {"resourceVersion": version}, "stringData": {key: value.reveal()}}
-            return ctx.api.patch(path, body, MERGE_PATCH)
+            return write(ctx.api, path, body, value, decoded_values(current).values())
 
         progress(f"patching key {key} of {target}")
         retry_conflicts(attempt, what=f"patch {target}")

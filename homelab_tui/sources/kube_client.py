@@ -24,6 +24,7 @@ from urllib.parse import quote
 from homelab_tui.model.snapshot import one_line
 from homelab_tui.sources.kube_text import (client_log, describe_exception, quiet_insecure, scrub,
                                           strip_userinfo)
+from homelab_tui.sources.kube_mask import WITHHELD, configuration_credentials, credential_forms, mask_forms
 from homelab_tui.sources.kubeconfig import (KubeEndpoint, context_names, current_context, exec_command,
                                             kubeconfig_problem, read_documents, read_endpoint)
 
@@ -31,13 +32,20 @@ USER_AGENT = "homelab-tui"
 
 
 class KubeError(Exception):
-    """A failed Kubernetes call: HTTP status (0 = no answer), reason and a one-line message."""
+    """A failed Kubernetes call: HTTP status (0 = no answer), reason and a one-line message; ``raw``, the whole
+    message (mask secrets in it, :meth:`masked`, before one_line cuts it); the Status's ``details.causes[].field``."""
 
-    def __init__(self, status: int, reason: str, message: str) -> None:
+    def __init__(self, status: int, reason: str, message: str, fields: Sequence[str] = ()) -> None:
         super().__init__(one_line(f"{status} {reason}: {message}" if status else message))
         self.status = status
         self.reason = reason
+        self.raw = message
         self.message = one_line(message)
+        self.fields = tuple(fields)
+
+    def masked(self, mask: Callable[[str], str]) -> "KubeError":
+        """The same error with ``mask`` applied to its reason and whole raw message."""
+        return KubeError(self.status, mask(self.reason), mask(self.raw), self.fields)
 
 
 @dataclass(frozen=True)
@@ -64,16 +72,19 @@ class KubeTarget:
 
 
 def _status_from_body(status: int, body: bytes | str | None, fallback: str) -> KubeError:
-    reason, message = "", fallback
+    reason, message, fields = "", fallback, []
     if body:
         try:
             data = json.loads(body)
             if isinstance(data, dict):
                 reason = str(data.get("reason") or "")
                 message = str(data.get("message") or fallback)
+                causes = data["details"].get("causes") if isinstance(data.get("details"), dict) else None
+                fields = [str(c["field"]) for c in causes if isinstance(c, dict) and c.get("field")] \
+                    if isinstance(causes, list) else []
         except ValueError:
             message = fallback
-    return KubeError(status, reason or fallback, message)
+    return KubeError(status, reason or fallback, message, fields)
 
 
 class OfficialTransport:
@@ -93,6 +104,9 @@ class OfficialTransport:
             auth_settings=["BearerToken"],
         )
         return self._client.call_api(*req, _request_timeout=timeout)
+
+    def credentials(self) -> set[str]:
+        return configuration_credentials(self._client.configuration)
 
 
 class _Response:
@@ -146,6 +160,10 @@ class DirectTransport:
     @property
     def host(self) -> str:
         return self._endpoint.server
+
+    def credentials(self) -> set[str]:
+        key = self._endpoint.client_cert[1] if self._endpoint.client_cert else None
+        return credential_forms(self._endpoint.authorization, key)
 
     def send(self, method: str, path: str, query: Sequence[tuple[str, Any]], headers: dict[str, str],
              body: Any, timeout: tuple[float, float]) -> Any:
@@ -201,6 +219,15 @@ class KubeApi:
         """Whether requests bypass the official client (ADR-006)."""
         return isinstance(self._transport, DirectTransport)
 
+    def _masked(self, exc: KubeError) -> KubeError:
+        """``exc`` with this client's credentials (a server or proxy may quote them) and URL userinfo masked."""
+        forms = self._transport.credentials()
+
+        def mask(text: str) -> str:
+            masked = mask_forms(text, forms, "***")
+            return WITHHELD if masked is None else strip_userinfo(masked)
+        return exc.masked(mask)
+
     def _send(self, method: str, path: str, query: Sequence[tuple[str, Any]] | None, body: Any,
               content_type: str | None, timeout: Any, accept: str = "application/json") -> Any:
         headers = {"Accept": accept}
@@ -209,7 +236,7 @@ class KubeApi:
         try:
             return self._transport.send(method, path, list(query or []), headers, body, timeout)
         except Exception as exc:  # urllib3/ssl errors: no answer
-            raise KubeError(0, "Unreachable", describe_exception(exc)) from None
+            raise self._masked(KubeError(0, "Unreachable", describe_exception(exc))) from None
 
     def request(self, method: str, path: str, *, query: Sequence[tuple[str, Any]] | None = None,
                 body: Any = None, content_type: str | None = None, timeout: float | None = None) -> Any:
@@ -219,9 +246,9 @@ class KubeApi:
         try:
             data = resp.read()
         except Exception as exc:
-            raise KubeError(0, "Unreachable", describe_exception(exc)) from None
+            raise self._masked(KubeError(0, "Unreachable", describe_exception(exc))) from None
         if not 200 <= resp.status < 300:
-            raise _status_from_body(resp.status, data, resp.reason or "error")
+            raise self._masked(_status_from_body(resp.status, data, resp.reason or "error"))
         try:
             return json.loads(data) if data else None
         except ValueError:
@@ -246,7 +273,7 @@ class KubeApi:
             holder.append(raw)
         try:
             if not 200 <= resp.status < 300:
-                raise _status_from_body(resp.status, raw.data, resp.reason or "error")
+                raise self._masked(_status_from_body(resp.status, raw.data, resp.reason or "error"))
             if on_open is not None:
                 on_open()
             buf = b""

@@ -119,7 +119,7 @@ async def test_secret_patch_typed_twice_verified_and_restart_offered(live: Homel
         await pilot.press("7")
         await select_row(pilot, "apps/n8n-secrets")
         text = screen_text(app)
-        assert "N8N_ENCRYPTION_KEY" in text and "sha256:" in text and "used by: Deployment n8n" in text
+        assert "N8N_ENCRYPTION_KEY" in text and "hmac:" in text and "used by: Deployment n8n" in text
         await pilot.press("p")
         modal = await wait_for_phase(pilot, "input")
         await pilot.press(*"DB_POSTGRESDB_PASSWORD", "enter")

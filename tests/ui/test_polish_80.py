@@ -48,4 +48,12 @@ async def test_storage_with_room_shows_the_namespace_in_its_own_column() -> None
 
 async def test_the_secrets_header_at_80_columns_says_fingerprints() -> None:
     text, _ = await screen_at_80("7")
-    assert "SHA-256 fingerprints, never values" in text.splitlines()[1]
+    assert "keyed fingerprints, never values" in text.splitlines()[1]
+
+
+async def test_the_secrets_header_says_why_fingerprints_are_missing(tmp_path, monkeypatch) -> None:
+    (tmp_path / "homelab-tui").write_text("a file where the state folder should be")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    text, _ = await screen_at_80("7")
+    assert "fingerprints unavailable: fingerprint key" in text.splitlines()[1]
+    assert "hmac:" not in text

@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import hmac
+import os
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -44,9 +47,12 @@ def test_secret_value_never_shows_itself():
         v._value = "other"  # type: ignore[misc]
 
 
-def test_fingerprint_is_a_short_sha256_of_the_decoded_value():
+def test_fingerprint_is_a_short_hmac_sha256_of_the_decoded_value_under_the_install_key():
     v = SecretValue(PLANTED)
-    assert v.fingerprint == "sha256:" + hashlib.sha256(PLANTED.encode()).hexdigest()[:12]
+    shown = v.fingerprint  # the key is made on first use
+    key = (Path(os.environ["XDG_STATE_HOME"]) / "homelab-tui" / "fingerprint.key").read_bytes()
+    assert shown == "hmac:" + hmac.new(key, PLANTED.encode(), hashlib.sha256).hexdigest()[:12]
+    assert v.fingerprint != "hmac:" + hashlib.sha256(PLANTED.encode()).hexdigest()[:12]
     assert v.fingerprint == fingerprint(PLANTED.encode())
     assert v.size == len(PLANTED)
 

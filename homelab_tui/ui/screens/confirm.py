@@ -4,7 +4,8 @@ Phases: ``input`` (the action's inputs: a count, a key, a masked value typed twi
 reviews) → ``planning`` (the plan is read in a thread worker) → ``confirm`` (the plan's summary;
 ``y`` applies, ``n`` / Escape cancel). A plan that is refused (read-only, paused, pre-flight) is shown
 in red: back to the inputs when there are any, else only Escape is left. A typed secret value is never
-drawn — the masked inputs show dots and the modal shows only the new value's fingerprint.
+drawn — the masked inputs show dots, cannot be copied or cut out, and the modal shows only the new value's
+fingerprint.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from homelab_tui.model.snapshot import one_line
 from homelab_tui.sources.kube_client import KubeError
 from homelab_tui.ui.action_types import ActionRequest
 from homelab_tui.ui.widgets.modal_keys import HELP_F1, HELP_UNLISTED, modal_footer
+from homelab_tui.ui.widgets.secret_input import SecretInput
 
 Planner = Callable[[dict[str, Any]], Plan]
 PLAN_GROUP = "action-plan"
@@ -58,14 +60,10 @@ def plan_text(plan: Plan) -> Text:
     return out
 
 
-def error_text(exc: BaseException, values: dict[str, Any]) -> str:
-    """One line for a failed plan; never a typed value (masked even if a server echoed it)."""
+def error_text(exc: BaseException) -> str:
+    """One line for a failed plan (a plan only reads: no typed value was sent to be echoed)."""
     known = isinstance(exc, (HomelabError, KubeError)) and str(exc)
-    text = one_line(str(exc)) if known else f"internal error ({type(exc).__name__})"
-    for value in values.values():
-        if isinstance(value, SecretValue):
-            text = value.scrub(text)
-    return text
+    return one_line(str(exc)) if known else f"internal error ({type(exc).__name__})"
 
 
 class ActionConfirmScreen(ModalScreen[bool]):
@@ -129,8 +127,8 @@ class ActionConfirmScreen(ModalScreen[bool]):
         if spec.kind == "int":
             yield Input(default, type="integer", compact=True, id=widget_id)
         elif spec.kind == "secret":
-            yield Input(password=True, placeholder="new value (hidden)", compact=True, id=widget_id)
-            yield Input(password=True, placeholder="the same value again", compact=True, id=widget_id + AGAIN)
+            yield SecretInput(placeholder="new value (hidden)", id=widget_id)
+            yield SecretInput(placeholder="the same value again", id=widget_id + AGAIN)
         elif spec.kind == "choice":
             options = [Option(label, id=value) for value, label in choices]
             yield OptionList(*options, compact=True, id=widget_id)
@@ -256,7 +254,7 @@ class ActionConfirmScreen(ModalScreen[bool]):
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             assert error is not None
-            self._message = Text(f"✖ {error_text(error, self.values)}", style="bold red")
+            self._message = Text(f"✖ {error_text(error)}", style="bold red")
             self.phase = "input" if self.asked else "refused"
             self._set_inputs_enabled(self.phase == "input")
         else:

@@ -1,4 +1,4 @@
-"""Secrets: every secret by namespace with its type, keys, sizes and SHA-256 fingerprints — never a value.
+"""Secrets: every secret by namespace with its type, keys, sizes and keyed fingerprints — never a value.
 
 The highlighted secret is detailed below the table: each key's size and fingerprint, the warnings
 (``{app}-secrets`` convention, Helm-managed) and the workloads that use it. ``p`` patches one key
@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from homelab_tui.actions.secret_info import SecretInfo, describe_secrets, secret_users
+from homelab_tui.actions.secret_value import fingerprint_problem
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.health import State
 from homelab_tui.model.state import DashboardState
@@ -130,9 +131,11 @@ class SecretsScreen(DashboardScreen):
                 title.update(Text(f"Secrets cannot be read: {error}", style="bold red"))
             else:
                 warned = sum(1 for i in self._infos.values() if i.warnings)
+                problem = fingerprint_problem()
                 title.update(Text.assemble(f"{len(self._infos)} secrets", ("  ·  ", "dim"),
                                            (f"{warned} with warnings", "yellow" if warned else "dim"),
-                                           ("  ·  SHA-256 fingerprints, never values", "dim")))
+                                           (f"  ·  fingerprints unavailable: {problem}", "yellow") if problem
+                                           else ("  ·  keyed fingerprints, never values", "dim")))
         self._show_rows()
 
     def _show_rows(self) -> None:
