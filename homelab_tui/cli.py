@@ -15,12 +15,15 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any, NoReturn, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, Sequence
 
 from homelab_tui import __version__
 from homelab_tui.config_checks import MAX_SECONDS
 from homelab_tui.errors import (DEBUG_VARIABLE, EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                                 ConfigError, HomelabError, crash_line)
+
+if TYPE_CHECKING:
+    from homelab_tui.ui.app import HomelabApp
 
 #: ``check`` answers every problem of its own input with Nagios UNKNOWN
 EXIT_CHECK_UNKNOWN = 3
@@ -202,13 +205,18 @@ def run() -> None:
     it ends at once (``os._exit``), skipping the interpreter's teardown of every object it read (the whole
     cluster) and of idle pool threads (docs/benchmarks.md). It holds no file, lock or child process that
     needs a clean-up then (the LiteLLM health cache is written before it returns).
+
+    The dashboard ends the same way once it has closed its sources and a running action has stopped (and
+    written its audit line): a read still blocked then (a silent server, a wedged NVML) only reads, and the
+    interpreter would otherwise wait for the thread pools it runs in (the Prometheus source's) at exit.
     """
     argv = sys.argv[1:]
-    one_shot = _command_of(argv) == "check"
+    command = _command_of(argv)
+    one_shot = command == "check"
     if one_shot:
         gc.disable()  # it reads the cluster once and exits: the collector's passes over it find nothing
     code = main(argv)
-    if one_shot:
+    if one_shot or command is None:
         for stream in (sys.stdout, sys.stderr):
             try:
                 if stream is not None:  # None: the program started with that descriptor closed
@@ -232,7 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "gpu-mode":
             from homelab_tui.cli_gpu import run_gpu_mode
+            from homelab_tui.config import LITELLM_KEY_ENV
 
+            os.environ.pop(LITELLM_KEY_ENV, None)  # never used here: a kubeconfig exec plugin must not inherit it
             _check_kubeconfig_flag(args)
             return run_gpu_mode(args, _load_settings(args))
         return _dashboard(args)
@@ -275,13 +285,17 @@ def _dashboard(args: argparse.Namespace) -> int:
     else:
         services = build_services(settings, kubeconfig=args.kubeconfig, context=args.context,
                                   read_only=args.read_only)
+    app: HomelabApp | None = None
     try:
         from homelab_tui.ui.app import make_app
 
         app = make_app(services)
         app.run()
     finally:
-        services.close()
+        services.close()  # asks a running action to stop at its next safe point
+        if app is not None and app.executor is not None:
+            app.executor.shutdown()  # waits for that action only (again, after a Ctrl+C during the app's wait)
+    assert app is not None  # make_app returned, or its exception left above
     return EXIT_FAILURE if app.return_code else EXIT_OK  # 1 after a bug (one line said what)
 
 

@@ -108,6 +108,11 @@ class LiteLLMSource:
         self._keeper: SnapshotKeeper[LiteLLMData] = SnapshotKeeper(self.name, clock)
         self._lock = threading.Lock()
         self._last_health_attempt: float | None = None
+        #: numbers the /health attempts in the order they start (a poll's due one, ``h``, ``check``)
+        self._health_attempts = 0
+        #: the attempt whose verdicts the snapshot holds; writes of the snapshot take ``_write_lock``
+        self._health_shown = 0
+        self._write_lock = threading.Lock()
         self._ollama = OllamaClient(settings) if settings.ollama.url else None
 
     def __repr__(self) -> str:
@@ -148,8 +153,8 @@ class LiteLLMSource:
 
     def refresh(self, full: bool = False) -> Snapshot[LiteLLMData]:
         """Liveliness and readiness; the full ``/health`` too when due or when ``full``."""
-        return self._read(lambda previous: self._full_health(previous) if self._health_due(full)
-                          else _kept(previous))
+        attempt = self._health_due(full)
+        return self._read(self._full_health if attempt else _kept, attempt)
 
     def read_once(self, cache: HealthCache, *, full: bool = False) -> Snapshot[LiteLLMData]:
         """``check``'s one read: liveliness, readiness and the key (``/model/info``, which calls no model).
@@ -164,22 +169,34 @@ class LiteLLMSource:
                     cache.save(self._settings.litellm.url, result.checked_at, result.aliases, result.models)
                 return result
             return self._cached_health(cache, previous)
-        return self._read(health)
+        return self._read(health, self._next_attempt())
 
-    def _read(self, health: Callable[[LiteLLMData], _Health]) -> Snapshot[LiteLLMData]:
+    def _read(self, health: Callable[[LiteLLMData], _Health], attempt: int) -> Snapshot[LiteLLMData]:
+        """One read; ``attempt``: the number of the /health attempt that ``health`` makes, 0 when it only
+        keeps the verdicts. Reads overlap (the 10 s poll and ``h``) and none waits for another: the verdicts
+        written are the newest attempt's, so a poll that started before an ``h`` and ends after it never
+        puts the older verdicts back."""
         previous = self._keeper.current().data or LiteLLMData(aliases=self._unknown_aliases())
         try:
             alive, ready, readiness, live_error = self._cheap()
         except SourceError as exc:
-            return self._keeper.failure(exc)
-        aliases, checked_at, health_error, models, failure = health(previous)
+            with self._write_lock:
+                return self._keeper.failure(exc)
+        result = health(previous)
         ollama_models, ollama_error = self._ollama_models(previous)
-        snap = self._keeper.success(LiteLLMData(
-            alive=alive, ready=ready, readiness=readiness, aliases=aliases, health_checked_at=checked_at,
-            health_error=health_error, models=models, ollama_models=ollama_models, ollama_error=ollama_error))
-        # the proxy answered, but not "alive", or not in a way to trust: the data is kept, the error named
-        failure = live_error or failure
-        return self._keeper.failure(failure) if failure else snap
+        with self._write_lock:
+            shown = self._keeper.current().data
+            if attempt > self._health_shown or shown is None:
+                self._health_shown = max(attempt, self._health_shown)
+            else:  # a newer attempt's verdicts (or its error) are shown: keep them
+                result = _kept(shown, failure=result.failure)
+            aliases, checked_at, health_error, models, failure = result
+            snap = self._keeper.success(LiteLLMData(
+                alive=alive, ready=ready, readiness=readiness, aliases=aliases, health_checked_at=checked_at,
+                health_error=health_error, models=models, ollama_models=ollama_models, ollama_error=ollama_error))
+            # the proxy answered, but not "alive", or not in a way to trust: the data is kept, the error named
+            failure = live_error or failure
+            return self._keeper.failure(failure) if failure else snap
 
     def current(self) -> Snapshot[LiteLLMData]:
         return self._keeper.current()
@@ -251,14 +268,21 @@ class LiteLLMSource:
         is_ready = ready.status_code == 200 and readiness.get("status") == "healthy"
         return live.status_code == 200, is_ready, readiness, live_error
 
-    def _health_due(self, full: bool) -> bool:
+    def _health_due(self, full: bool) -> int:
+        """The number of the /health attempt to make now (when due or ``full``), else 0."""
         with self._lock:
             now = self._clock()
             last = self._last_health_attempt
             if full or last is None or now - last >= self._settings.litellm.health_interval:
                 self._last_health_attempt = now
-                return True
-            return False
+                self._health_attempts += 1
+                return self._health_attempts
+            return 0
+
+    def _next_attempt(self) -> int:
+        with self._lock:
+            self._health_attempts += 1
+            return self._health_attempts
 
     def _unknown_aliases(self) -> dict[str, AliasHealth]:
         inf = self._settings.inference

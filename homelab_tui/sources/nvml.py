@@ -4,6 +4,11 @@ NVML is initialised once, lazily, by the first :meth:`NvmlGpuSource.refresh` (wh
 worker thread) — never on import. Without a GPU ``nvmlInit()`` raises an ``NVMLError``
 (``NVMLError_LibraryNotFound`` on a machine without the driver); from then on the source
 shows the DCGM exporter's metrics that the Prometheus source read, with a ``note`` saying why.
+
+NVML has no timeout: on a GPU wedged after an Xid error a call may never return. No lock is held across
+an NVML call, so :meth:`NvmlGpuSource.current` and :meth:`NvmlGpuSource.close` (on the UI thread) never
+wait for one, and a call that has not answered for :data:`STALL_INTERVALS` poll intervals is the source's
+error ("NVML not answering for 40 s") instead of a GPU panel that says "loading…" forever.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any, Callable
 
 from homelab_tui.config import Settings
 from homelab_tui.model.metrics import GpuProcess, GpuTelemetry, MetricsData
-from homelab_tui.model.snapshot import Snapshot
+from homelab_tui.model.snapshot import Snapshot, format_age
 from homelab_tui.sources.base import PolledSource, SnapshotKeeper
 from homelab_tui.sources.promql import HISTORY_SECONDS
 
@@ -30,6 +35,12 @@ _REASONS = {
     "NVMLError_NoPermission": "no permission",
     "NVMLError_LibRmVersionMismatch": "driver/library version mismatch",
 }
+
+
+#: poll intervals an NVML call may go unanswered before the source says NVML is not answering
+STALL_INTERVALS = 2.0
+#: seconds :meth:`NvmlGpuSource.close` waits for ``nvmlShutdown`` (it runs in a thread of its own)
+SHUTDOWN_WAIT = 1.0
 
 
 def nvml_reason(exc: BaseException) -> str:
@@ -64,9 +75,14 @@ class NvmlGpuSource:
         self._clock = clock
         self._hostname = hostname or socket.gethostname()
         self._keeper: SnapshotKeeper[GpuTelemetry] = SnapshotKeeper(self.name, clock)
+        #: guards the fields below; never held across an NVML call (one may never return)
         self._lock = threading.Lock()
-        #: None = not tried yet, True = NVML works, else the note explaining the fallback
+        #: None = not tried yet, True = NVML works, False = not used (``_reason`` says why)
         self._nvml_ok: bool | None = None
+        #: when the NVML call now running began (None: none is running)
+        self._calling_since: float | None = None
+        #: close() came while a call was running: the refresh that made it shuts NVML down when it returns
+        self._shutdown_pending = False
         #: why NVML is not used, e.g. "NVML: library not found"
         self._reason = ""
         self._util: deque[tuple[float, float]] = deque()
@@ -79,49 +95,94 @@ class NvmlGpuSource:
     # ------------------------------------------------------------------ PolledSource
 
     def refresh(self) -> Snapshot[GpuTelemetry]:
-        if not self._ensure_init():
+        with self._lock:
+            ok, since = self._nvml_ok, self._calling_since
+            if ok is not False and since is None:
+                self._calling_since = self._clock()
+        if ok is False:
             return self._from_fallback()
+        if since is not None:  # another refresh waits for NVML: never queue behind it
+            return self._stalled(self._keeper.current(), since)
         try:
-            return self._keeper.success(self._read())
-        except self._nvml.NVMLError as exc:
-            return self._keeper.failure(f"NVML: {nvml_reason(exc)}")
+            if not self._ensure_init():
+                return self._from_fallback()
+            try:
+                return self._keeper.success(self._read())
+            except self._nvml.NVMLError as exc:
+                return self._keeper.failure(f"NVML: {nvml_reason(exc)}")
+        finally:
+            with self._lock:
+                self._calling_since = None
+                shutdown, self._shutdown_pending = self._shutdown_pending and self._nvml_ok is True, False
+            if shutdown:  # close() came meanwhile
+                self._shutdown()
 
     def current(self) -> Snapshot[GpuTelemetry]:
-        if self._nvml_ok is True or self._nvml_ok is None:
-            return self._keeper.current()
-        return self._from_fallback()
+        with self._lock:
+            ok, since = self._nvml_ok, self._calling_since
+        if ok is False:
+            return self._from_fallback()
+        return self._stalled(self._keeper.current(), since)
 
     def close(self) -> None:
+        """Shut NVML down; never waits for a call that has not returned (that refresh shuts it down if
+        it ever does), and waits at most :data:`SHUTDOWN_WAIT` for ``nvmlShutdown`` itself."""
         with self._lock:
-            if self._nvml_ok is True:
-                with contextlib.suppress(self._nvml.NVMLError):
-                    self._nvml.nvmlShutdown()
-                self._nvml_ok = None
+            if self._calling_since is not None:
+                self._shutdown_pending = True
+                return
+            if self._nvml_ok is not True:
+                return
+            self._calling_since = self._clock()  # no refresh starts a call while NVML shuts down
+        closer = threading.Thread(target=self._shutdown, name="nvml-shutdown", daemon=True)
+        closer.start()
+        closer.join(SHUTDOWN_WAIT)
 
     # ------------------------------------------------------------------ NVML
 
-    def _ensure_init(self) -> bool:
-        with self._lock:
-            if self._nvml_ok is None:
-                if self._nvml is None:
-                    if not nvml_library_loadable():
-                        self._nvml_ok = False
-                        self._reason = "NVML: library not found"
-                        return False
-                    import pynvml  # here, in the first poll's worker: not before the first paint
+    def _stalled(self, snap: Snapshot[GpuTelemetry], since: float | None) -> Snapshot[GpuTelemetry]:
+        """``snap``, or an error once an NVML call has gone unanswered for STALL_INTERVALS intervals."""
+        if since is None:
+            return snap
+        waited = self._clock() - since
+        if waited < STALL_INTERVALS * self.interval:
+            return snap
+        return dataclasses.replace(snap, error=f"NVML not answering for {format_age(waited)}", error_since=since)
 
-                    self._nvml = pynvml
-                try:
-                    self._nvml.nvmlInit()
-                    if self._nvml.nvmlDeviceGetCount() < 1:
-                        self._nvml.nvmlShutdown()
-                        raise LookupError("no GPU found")
-                    self._nvml_ok = True
-                except (self._nvml.NVMLError, LookupError) as exc:
-                    reason = nvml_reason(exc) if isinstance(exc, self._nvml.NVMLError) else str(exc)
-                    self._nvml_ok = False
-                    self._reason = f"NVML: {reason}"
-            return self._nvml_ok is True
+    def _shutdown(self) -> None:
+        with contextlib.suppress(self._nvml.NVMLError):
+            self._nvml.nvmlShutdown()
+        with self._lock:
+            self._nvml_ok = None
+            self._calling_since = None
+
+    def _ensure_init(self) -> bool:
+        """Initialise NVML on first use. Only the refresh that set ``_calling_since`` gets here."""
+        if self._nvml_ok is not None:
+            return self._nvml_ok
+        if self._nvml is None:
+            if not nvml_library_loadable():
+                return self._give_up("NVML: library not found")
+            import pynvml  # here, in the first poll's worker: not before the first paint
+
+            self._nvml = pynvml
+        try:
+            self._nvml.nvmlInit()
+            if self._nvml.nvmlDeviceGetCount() < 1:
+                self._nvml.nvmlShutdown()
+                raise LookupError("no GPU found")
+        except (self._nvml.NVMLError, LookupError) as exc:
+            reason = nvml_reason(exc) if isinstance(exc, self._nvml.NVMLError) else str(exc)
+            return self._give_up(f"NVML: {reason}")
+        with self._lock:
+            self._nvml_ok = True
+        return True
+
+    def _give_up(self, reason: str) -> bool:
+        with self._lock:
+            self._reason = reason
+            self._nvml_ok = False
+        return False
 
     def _optional(self, fn: Callable[..., Any], *args: Any) -> Any:
         """A reading some GPUs do not support (power, temperature): None instead of an error."""

@@ -8,6 +8,7 @@ screens can update their "x s ago" texts. Nothing here blocks the UI thread.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from typing import Any, Callable
@@ -22,6 +23,7 @@ from homelab_tui.errors import DEBUG_VARIABLE, crash_line
 from homelab_tui.model.state import DashboardState
 from homelab_tui.services import Services
 from homelab_tui.ui.commands import ScreenKeysProvider, ScreensProvider
+from homelab_tui.ui.executor import WorkerExecutor
 from homelab_tui.ui.messages import ClusterChanged, SourceRefreshed
 from homelab_tui.ui.screens.help import HelpScreen, describe_keys
 from homelab_tui.ui.screens.registry import DEFAULT_MODE, SCREENS, screen_for_area
@@ -68,8 +70,16 @@ class HomelabApp(App[None]):
         self._poller = Poller(self, {"prometheus": services.prometheus, "litellm": services.litellm,
                                      "gpu": services.gpu})
         self.title = self._title()
+        #: runs the thread workers, from the app's start (see :meth:`on_load`)
+        self.executor: WorkerExecutor | None = None
 
     # ------------------------------------------------------------------ lifecycle
+
+    def on_load(self) -> None:
+        """Before anything runs: thread workers get daemon threads, so quitting never waits for a blocked
+        read (a silent LiteLLM, a wedged NVML); only a running action is waited for (see executor.py)."""
+        self.executor = WorkerExecutor()
+        asyncio.get_running_loop().set_default_executor(self.executor)
 
     def on_mount(self) -> None:
         self.refresh_state()

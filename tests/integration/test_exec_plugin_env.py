@@ -86,3 +86,14 @@ def test_a_plugins_client_secret_and_refresh_token_are_masked(lab: DemoLab, tmp_
                                       "oidc-login: token refresh failed: client_secret=*** refresh_token=***")
     text = json.dumps(doc)
     assert CLIENT_SECRET not in text and REFRESH not in text
+
+
+def test_gpu_mode_never_hands_the_litellm_key_to_an_exec_plugin(lab: DemoLab, tmp_path: Path) -> None:
+    plugin, seen = _env_plugin(lab, tmp_path)
+    out = subprocess.run([sys.executable, "-m", "homelab_tui", "gpu-mode", "status", "--config", str(lab.config_path),
+                          "--kubeconfig", str(_exec_kubeconfig(lab, tmp_path, plugin))],
+                         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+                         env=_env(tmp_path, lab.litellm_key))
+    assert out.returncode == 0 and out.stderr == "", out.stdout + out.stderr
+    env = seen.read_text(encoding="utf-8")  # the plugin ran
+    assert "HOMELAB_TUI_LITELLM_KEY" not in env and lab.litellm_key not in env
