@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import time
 from typing import Any, Callable
 
@@ -34,6 +35,10 @@ from homelab_tui.ui.workers import Coalescer, Poller, failure_text, state_signat
 #: the number keys share one footer entry ("1 2 3 4 5 6 Screens") so the footer fits 80 columns;
 #: the help and the palette list each screen by name
 SCREEN_KEYS = Binding.Group("Screens", compact=True)
+
+
+#: the signals that end the dashboard like q (with a running action stopped and audited)
+HANG_UP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGHUP", "SIGTERM") if hasattr(signal, name))
 
 
 class HomelabApp(App[None]):
@@ -79,7 +84,15 @@ class HomelabApp(App[None]):
         """Before anything runs: thread workers get daemon threads, so quitting never waits for a blocked
         read (a silent LiteLLM, a wedged NVML); only a running action is waited for (see executor.py)."""
         self.executor = WorkerExecutor()
-        asyncio.get_running_loop().set_default_executor(self.executor)
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(self.executor)
+        # an SSH session that drops sends SIGHUP (a service manager SIGTERM): leave as q does, so that a running
+        # action stops at its next safe point and writes its audit line instead of dying mid-step
+        for signum in HANG_UP_SIGNALS:
+            try:
+                loop.add_signal_handler(signum, self.exit)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests), no such signal
+                pass
 
     def on_mount(self) -> None:
         self.refresh_state()

@@ -4,6 +4,8 @@ abandoned. The app's executor is shut down here as ``asyncio.run`` does it when 
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from pathlib import Path
 
@@ -19,8 +21,10 @@ def test_the_executor_keeps_exactly_the_action_runners_worker_group() -> None:
     assert KEEP_GROUPS == {ACTION_GROUP}
 
 
+@pytest.mark.parametrize("leave", ["q", "SIGHUP", "SIGTERM"])
 async def test_q_waits_for_a_running_action_to_be_audited_but_not_for_a_blocked_read(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, leave: str) -> None:
+    """``q``, and the SIGHUP of an SSH session that drops (or a SIGTERM), leave the same way."""
     app = live_app(tmp_path, monkeypatch)
     runner = runner_for(app)
     runner.poll = 0.5
@@ -42,7 +46,14 @@ async def test_q_waits_for_a_running_action_to_be_audited_but_not_for_a_blocked_
             await pilot.press("y")
             await wait_for(pilot, lambda: runner.run is not None and runner.run.lines, "the scale to start")
             assert runner.busy, runner.run.lines
-            await pilot.press("q")
+            if leave == "q":
+                await pilot.press("q")
+            else:
+                signum = getattr(signal, leave)
+                # the app's handler must be there: the default action would end the test run itself
+                assert signal.getsignal(signum) not in (signal.SIG_DFL, signal.SIG_IGN, None), leave
+                os.kill(os.getpid(), signum)
+                await wait_for(pilot, lambda: app.return_code is not None, "the app to leave on the signal")
         assert app.executor is not None
         closing = threading.Thread(target=app.executor.shutdown, daemon=True)
         closing.start()
