@@ -29,6 +29,9 @@ from homelab_tui.sources.prometheus import PrometheusSource
 from homelab_tui.sources.litellm_cache import HealthCache
 
 JSON_VERSION = 1
+#: seconds ``gather`` waits beyond ``wait`` for the lister, which marks the lists still unanswered at its own
+#: deadline ("API not answering: no answer within N s") just after that one
+LIST_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ def gather(services: Services, wait: float, *, full_health: bool = False,
             futures.append(pool.submit(llm.read_once, health_cache or HealthCache(), full=full_health))
         else:
             futures.append(pool.submit(llm.refresh))
-        lister.join(wait)
+        lister.join(wait + LIST_MARGIN)
         for f in futures:
             f.result()
     return services.state()

@@ -8,12 +8,13 @@ One background thread per watched resource runs the informer loop:
 4. on 410 Gone (an ERROR event inside a 200 stream, or a 410 answer) re-list,
 5. on failure, retry with exponential backoff (capped), keeping the last good data.
 
-In the steady state the API server sees only long-lived watch requests, no lists.
+A quiet watch carries no bytes for minutes: a liveness thread asks ``GET /version`` every ``liveness_interval``
+seconds, and no answer makes the source fail ("API not answering", dated from when the server last answered).
+In the steady state the API server sees only long-lived watch requests and that probe, no lists.
 """
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 import time
@@ -24,16 +25,16 @@ from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.memo import VersionMemos
 from homelab_tui.model.snapshot import Snapshot
 from homelab_tui.sources.kube_client import KubeApi, KubeError, KubeTarget, load_kube_api
-from homelab_tui.sources.kube_state import ResourceCache, error_text, obj_key, shutdown_socket, summarise
-from homelab_tui.sources.resources import ON_DEMAND, WATCHED, ResourceSpec
+from homelab_tui.sources.kube_reads import read_events, read_on_demand
+from homelab_tui.sources.kube_state import (Gone, Liveness, ResourceCache, error_text, no_answer_text, obj_key,
+                                            parse_event, shutdown_socket, summarise)
+from homelab_tui.sources.resources import WATCHED, ResourceSpec
 
 #: seconds between two checks whether an absent optional resource (a CRD not installed, such as
 #: traefik.containo.us) appeared: one 404 per absent resource, not a steady stream of requests
 ABSENT_RECHECK = 300.0
-
-
-class _Gone(Exception):
-    """The watch's resourceVersion is too old: re-list."""
+#: seconds between two liveness probes (GET /version, each waiting liveness_timeout, default kubernetes.timeout)
+LIVENESS_INTERVAL = 30.0
 
 
 class KubeSource:
@@ -43,9 +44,11 @@ class KubeSource:
 
     def __init__(self, target: KubeTarget, settings: KubernetesSettings | None = None, *,
                  resources: tuple[ResourceSpec, ...] = WATCHED, clock: Callable[[], float] = time.time,
-                 api: KubeApi | None = None, min_backoff: float = 0.5) -> None:
+                 api: KubeApi | None = None, min_backoff: float = 0.5, liveness_interval: float = LIVENESS_INTERVAL,
+                 liveness_timeout: float | None = None) -> None:
         self.target = target
         self.settings = settings or KubernetesSettings()
+        self.list_timeout = max(self.settings.timeout, 30.0)  # a large cluster's pods list takes long (ADR-002)
         self.clock = clock
         self._api = api
         self._api_error: str | None = None
@@ -56,6 +59,7 @@ class KubeSource:
         self._state: ClusterState | None = None
         self._versions = VersionMemos()  # facts per object version, kept across this cache's states
         self._stop = threading.Event()
+        self._live = Liveness(liveness_interval, liveness_timeout or self.settings.timeout)
         self._threads: list[threading.Thread] = []
         self._open: dict[str, list] = {}
         self._on_change: Callable[[], None] | None = None
@@ -71,11 +75,10 @@ class KubeSource:
             return
         self._on_change = on_change
         self._started_at = self.clock()
-        for key in self._caches:
-            t = threading.Thread(target=self._run, args=(key,), name=f"watch-{key}", daemon=True)
-            self._threads.append(t)
-        notifier = threading.Thread(target=self._notify_loop, name="watch-notify", daemon=True)
-        self._threads.append(notifier)
+        self._threads = [threading.Thread(target=self._run, args=(key,), name=f"watch-{key}", daemon=True)
+                         for key in self._caches]
+        self._threads += [threading.Thread(target=self._notify_loop, name="watch-notify", daemon=True),
+                          threading.Thread(target=self._liveness_loop, name="watch-liveness", daemon=True)]
         for t in self._threads:
             t.start()
 
@@ -85,7 +88,8 @@ class KubeSource:
         For ``check``: one look at the cluster, not a cache that follows it. The other resources are
         dropped from this source, so that :meth:`current` judges completeness by the ones read. Blocks
         until every list answered or failed, or ``wait`` seconds passed (the lists run in daemon threads,
-        which never hold up an exit); errors are recorded as the watches record them."""
+        which never hold up an exit, and wait at most ``wait`` for an answer); errors are recorded as the
+        watches record them, and a list still unanswered at the end reads "API not answering"."""
         with self._lock:
             if keys is not None:
                 self._caches = {k: c for k, c in self._caches.items() if k in keys}
@@ -94,6 +98,7 @@ class KubeSource:
                 todo.put(cache)
         self._started_at = self.clock()
         deadline = None if wait is None else time.monotonic() + wait
+        timeout = self.list_timeout if wait is None else max(min(self.list_timeout, wait), 0.1)  # 0: a 0.1 s try
         try:
             api = self._get_api()
         except KubeError:
@@ -105,7 +110,7 @@ class KubeSource:
                     cache = todo.get_nowait()
                 except queue.Empty:
                     return
-                self._read_one(api, cache)
+                self._read_one(api, cache, timeout)
 
         threads = [threading.Thread(target=work, name="kube-list", daemon=True)
                    for _ in range(min(workers, todo.qsize()))]
@@ -113,10 +118,14 @@ class KubeSource:
             t.start()
         for t in threads:
             t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            for cache in self._caches.values():
+                if not (cache.synced or cache.absent or cache.error):
+                    self._set_error(cache, f"API not answering: no answer within {timeout:g} s")
 
-    def _read_one(self, api: KubeApi, cache: ResourceCache) -> None:
+    def _read_one(self, api: KubeApi, cache: ResourceCache, timeout: float) -> None:
         try:
-            self._list(api, cache)
+            self._list(api, cache, timeout)
         except KubeError as exc:
             if exc.status == 404 and cache.spec.optional:
                 with self._lock:
@@ -124,12 +133,13 @@ class KubeSource:
                     self._set_ok(cache)
                     self._mark_changed()
             else:
-                self._set_error(cache, error_text(exc))
+                self._set_error(cache, no_answer_text(exc, timeout))
         except Exception as exc:  # noqa: BLE001 - one unreadable resource must not hide the others
             self._set_error(cache, f"{type(exc).__name__}: {exc}")
 
     def stop(self) -> None:
         self._stop.set()
+        self._live.halt.set()
         self._changed.set()
         self.drop_watches()
         deadline = time.monotonic() + 1.0  # daemon threads: never hold up an exit for long
@@ -166,7 +176,7 @@ class KubeSource:
             if self._state is None or self._state.revision != self._revision:
                 self._state = ClusterState(
                     objects={c.spec.key: c.view() for c in caches if not c.absent},
-                    errors={c.spec.key: c.error for c in caches if c.error},
+                    errors={} if self._live.silent else {c.spec.key: c.error for c in caches if c.error},
                     absent=frozenset(c.spec.key for c in caches if c.absent),
                     synced=frozenset(c.spec.key for c in caches if c.synced),
                     context=self._api.context if self._api else (self.target.context or ""),
@@ -176,6 +186,7 @@ class KubeSource:
                 )
             state = self._state
             api_error = self._api_error
+            silent, silent_since = self._live.silent, self._live.silent_since
             required = [c for c in caches if not c.spec.optional]
             failing = [c for c in required if c.error]
             synced_any = any(c.synced for c in caches)
@@ -185,6 +196,10 @@ class KubeSource:
             return Snapshot(self.name, data=state if synced_any else None,
                             fetched_at=min(last_oks) if last_oks else None, error=api_error,
                             error_since=error_since or self._started_at, attempted_at=now)
+        if silent:  # data as of the server's last answer, naming no resource's error: every screen shows this
+            oks = [c.last_ok for c in required if c.synced and c.last_ok is not None]
+            return Snapshot(self.name, data=state if synced_any else None, error=silent, error_since=silent_since,
+                            fetched_at=min([*oks, silent_since or now]) if synced_any else None, attempted_at=now)
         if not failing and not all(c.synced for c in required):
             return Snapshot(self.name, attempted_at=now)  # still loading: partial lists are not "the cluster"
         error = summarise(failing, len(required))
@@ -200,32 +215,12 @@ class KubeSource:
                     involved_kind: str | None = None) -> list[dict[str, Any]]:
         """Events of a namespace, or of one object, oldest first. Give the kind with the name: a Certificate,
         its Secret and a Deployment and its Service often share one name, and the API server filters by both."""
-        fields = [f"involvedObject.{key}={value}" for key, value in (("kind", involved_kind), ("name", involved_name))
-                  if value]
-        query: list[tuple[str, Any]] = [("fieldSelector", ",".join(fields))] if fields else []
-        data = self.api().get(f"/api/v1/namespaces/{namespace}/events", query=query)
-        items = list((data or {}).get("items") or [])
-        items.sort(key=lambda e: e.get("lastTimestamp") or e.get("eventTime")
-                   or (e.get("metadata") or {}).get("creationTimestamp") or "")
-        return items
+        return read_events(self.api(), namespace, involved_name, involved_kind)
 
     def list_once(self, keys: Sequence[str], namespace: str) -> dict[str, list[dict[str, Any]] | None]:
-        """Objects of kinds the dashboard does not watch (:data:`ON_DEMAND`) in ``namespace``, listed once.
-
-        None for a kind the server does not serve (404: its CRD is not installed); any other failure raises
-        :class:`KubeError`."""
-        api = self.api()
-        out: dict[str, list[dict[str, Any]] | None] = {}
-        for key in keys:
-            try:
-                data = api.get(ON_DEMAND[key].path(namespace))
-            except KubeError as exc:
-                if exc.status != 404:
-                    raise
-                out[key] = None
-                continue
-            out[key] = list((data or {}).get("items") or [])
-        return out
+        """Objects of kinds the dashboard does not watch (``ON_DEMAND``) in ``namespace``, listed once: None for
+        a kind the server does not serve (404: its CRD is not installed); any other failure raises KubeError."""
+        return read_on_demand(self.api(), keys, namespace)
 
     # ------------------------------------------------------------------ internals
 
@@ -256,10 +251,35 @@ class KubeSource:
 
     def _set_ok(self, cache: ResourceCache) -> None:
         cache.last_ok = self.clock()
+        if self._live.answered(cache.last_ok):
+            self._mark_changed()
         if cache.error is not None:
             cache.error = None
             cache.error_since = None
             self._mark_changed()
+
+    def _liveness_loop(self) -> None:
+        """Any answer to the probe, an error status too, means the server is alive: the open watches' data is
+        current as of then. No answer makes the source fail and drops the watches (they resume, or re-list)."""
+        live = self._live
+        while not live.halt.wait(live.interval):
+            if self._api is None:
+                continue  # not loaded yet, or a kubeconfig error (the api error says so)
+            try:
+                self._api.get("/version", timeout=live.timeout)
+            except KubeError as exc:
+                if exc.status == 0:
+                    with self._lock:
+                        if live.lost(no_answer_text(exc, live.timeout), self._started_at or self.clock()):
+                            self._mark_changed()
+                    self.drop_watches()
+                    continue
+            with self._lock:
+                if live.answered(self.clock()):
+                    self._mark_changed()
+                for key, holder in self._open.items():
+                    if holder and self._caches[key].error is None:
+                        self._caches[key].last_ok = live.heard
 
     def _run(self, key: str) -> None:
         cache = self._caches[key]
@@ -270,7 +290,7 @@ class KubeSource:
             try:
                 api = self._get_api()
                 if rv is None:
-                    rv = self._list(api, cache)
+                    rv = self._list(api, cache, self.list_timeout)
                     backoff = self.min_backoff
                 opened = time.monotonic()
                 rv = self._watch(api, cache, rv)
@@ -278,7 +298,7 @@ class KubeSource:
                     self._stop.wait(self.min_backoff)  # a server that cuts watches at once must not make us spin
                 backoff = self.min_backoff
                 continue
-            except _Gone:
+            except Gone:
                 rv = None
                 if time.monotonic() - opened < 1.0:
                     self._stop.wait(self.min_backoff)  # nor may one that answers every watch with 410 at once
@@ -317,8 +337,8 @@ class KubeSource:
                     self._mark_changed()
             raise
 
-    def _list(self, api: KubeApi, cache: ResourceCache) -> str:
-        data = api.get(cache.spec.path(), timeout=max(self.settings.timeout, 30.0))
+    def _list(self, api: KubeApi, cache: ResourceCache, timeout: float) -> str:
+        data = api.get(cache.spec.path(), timeout=timeout)
         if not isinstance(data, dict) or not isinstance(data.get("items"), list):
             raise KubeError(200, "BadResponse", f"a {cache.spec.plural} list that is not a List")
         items = {}
@@ -361,17 +381,7 @@ class KubeSource:
             self._set_ok(cache)
 
     def _apply(self, cache: ResourceCache, line: bytes, rv: str) -> str:
-        try:
-            event = json.loads(line)
-            etype = event["type"]
-            obj = event["object"]
-        except (ValueError, KeyError, TypeError):
-            raise KubeError(200, "BadResponse", "malformed watch event") from None
-        if etype == "ERROR":
-            code = obj.get("code") if isinstance(obj, dict) else None
-            if code == 410:
-                raise _Gone()
-            raise KubeError(int(code or 500), str(obj.get("reason", "Error")), str(obj.get("message", "")))
+        etype, obj = parse_event(line)
         new_rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
         with self._lock:
             if etype == "BOOKMARK":

@@ -1,12 +1,16 @@
-"""The watch cache's per-resource state and the one-line texts it derives from failures.
+"""The watch cache's per-resource state, whether the API server still answers, and the one-line texts
+it derives from failures.
 
-Split from :mod:`homelab_tui.sources.kube`, which runs the informer loops and the one-shot read.
+Split from :mod:`homelab_tui.sources.kube`, which runs the informer loops, the liveness probe and the
+one-shot read.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import socket
+import threading
 from typing import Any
 
 from homelab_tui.model.cluster import KubeObject
@@ -42,6 +46,74 @@ class ResourceCache:
         return self.sorted
 
 
+class Liveness:
+    """When the API server last answered anything (a list, a watch accepted, an event or bookmark, the liveness
+    probe), and the error while it does not answer at all. Read and written under the cache's lock.
+
+    A watch on a quiet resource carries no bytes for minutes, so silence on the watches proves nothing; an
+    unanswered probe does (ADR-002, amendment)."""
+
+    def __init__(self, interval: float, timeout: float) -> None:
+        #: seconds between two probes (``GET /version``), and how long one waits for an answer
+        self.interval = interval
+        self.timeout = timeout
+        #: set at stop: wakes the probe (the watches wait on their own stop event)
+        self.halt = threading.Event()
+        self.heard: float | None = None
+        #: "API not answering: …" while the server does not answer; None while it does
+        self.silent: str | None = None
+        #: when it was last heard from before it fell silent
+        self.silent_since: float | None = None
+
+    def answered(self, now: float) -> bool:
+        """The server answered at ``now``; True when this ends a silence."""
+        self.heard = now
+        if self.silent is None:
+            return False
+        self.silent = self.silent_since = None
+        return True
+
+    def lost(self, error: str, started_at: float) -> bool:
+        """The server did not answer (``error``); True when this begins a silence, dated from when it was last
+        heard from (``started_at`` when it never was), not from when the silence was noticed."""
+        if not error.startswith("API "):
+            error = f"API unreachable: {error}"
+        begins = self.silent is None
+        if begins:
+            self.silent_since = self.heard if self.heard is not None else started_at
+        changed = self.silent != error
+        self.silent = error
+        return begins or changed
+
+
+def no_answer_text(exc: KubeError, timeout: float) -> str:
+    """A failure's text; a request that got no answer in ``timeout`` seconds is the API not answering."""
+    if exc.status == 0 and "timed out" in exc.message:
+        return f"API not answering: no answer within {timeout:g} s"
+    return error_text(exc)
+
+
+class Gone(Exception):
+    """The watch's resourceVersion is too old: re-list."""
+
+
+def parse_event(line: bytes) -> tuple[str, dict[str, Any]]:
+    """A watch line's (type, object); raises :class:`Gone` for a 410 ERROR event, :class:`KubeError` for
+    another ERROR event or a line that is not an event."""
+    try:
+        event = json.loads(line)
+        etype = event["type"]
+        obj = event["object"]
+    except (ValueError, KeyError, TypeError):
+        raise KubeError(200, "BadResponse", "malformed watch event") from None
+    if etype == "ERROR":
+        code = obj.get("code") if isinstance(obj, dict) else None
+        if code == 410:
+            raise Gone()
+        raise KubeError(int(code or 500), str(obj.get("reason", "Error")), str(obj.get("message", "")))
+    return etype, obj
+
+
 def shutdown_socket(resp: Any) -> None:
     """Unblock the thread reading ``resp`` at once: shut the socket down (closing it from another
     thread can wait for the reader, seconds on a TLS connection)."""
@@ -73,6 +145,8 @@ def summarise(failing: list[ResourceCache], total: int) -> str | None:
         errors.setdefault(c.error or "error", []).append(c.spec.key)
     text, keys = max(errors.items(), key=lambda kv: len(kv[1]))
     if len(failing) == total:
+        if text.startswith("API "):  # already worded for the whole API ("API not answering: …")
+            return text
         if text[:4] in ("401 ", "403 "):  # the server answered: it is the credentials, not the network
             return f"API refused every request: {text}"
         if text.startswith("answered "):  # it answered, with something that is not the API's JSON

@@ -92,8 +92,10 @@ def test_conventions_on_a_clean_cluster_are_zero_violations(lab: DemoLab) -> Non
 
 
 def test_a_source_that_has_not_answered_yet_is_not_ok(lab: DemoLab) -> None:
-    """The API answers after --wait: no error yet, no data either; the JSON must not call that source ok."""
+    """The API answers after --wait: no data, and an error saying it did not answer in time; the JSON must not
+    call that source ok."""
     lab.faults["kubernetes"].latency = 5.0
     doc = json.loads(run_check_cli(lab, "--only", "nodes", "--wait", "1", "--json").stdout)
-    assert doc["sources"]["kubernetes"] == {"name": "kubernetes", "ok": False, "age_seconds": None, "error": None}
+    assert doc["sources"]["kubernetes"] == {"name": "kubernetes", "ok": False, "age_seconds": None,
+                                            "error": "API not answering: no answer within 1 s"}
     assert doc["sources"]["prometheus"]["ok"] is True  # the others answered in time
