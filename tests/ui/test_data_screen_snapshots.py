@@ -1,4 +1,4 @@
-"""SVG snapshots of the data screens (ingress, storage, GPU, inference) at 80x24 and 160x50.
+"""SVG snapshots of the data screens (ingress, storage, GPU, inference, nodes) at 80x24 and 160x50.
 
 Fixed demo data and a fixed clock, as in ``test_snapshots.py``. Update them after an
 intended change with ``pytest tests/ui --snapshot-update`` and look at the SVGs.
@@ -68,3 +68,8 @@ def test_inference(snap_compare, size: str) -> None:
 
 def test_inference_with_vllm_unhealthy_160x50(snap_compare) -> None:
     assert snap_compare(app_for(vllm_down_state()), terminal_size=SIZES["160x50"], run_before=press("6"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_nodes(snap_compare, size: str) -> None:
+    assert snap_compare(app_for(), terminal_size=SIZES[size], run_before=press("9"))
