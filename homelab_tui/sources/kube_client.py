@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
 from homelab_tui.model.snapshot import one_line
-from homelab_tui.sources.kube_text import (client_log, describe_exception, quiet_insecure, scrub,
-                                          strip_userinfo)
+from homelab_tui.sources.kube_text import client_log, describe_exception, quiet_insecure, scrub, strip_userinfo
 from homelab_tui.sources.kube_mask import WITHHELD, configuration_credentials, credential_forms, mask_forms
+from homelab_tui.sources.tcp import keepalive_options
 from homelab_tui.sources.kubeconfig import (KubeEndpoint, context_names, current_context, exec_command,
                                             kubeconfig_problem, read_documents, read_endpoint)
 
@@ -141,7 +141,7 @@ class DirectTransport:
         self._headers = {"User-Agent": USER_AGENT}
         if endpoint.authorization:
             self._headers["Authorization"] = endpoint.authorization
-        pool_args: dict[str, Any] = {"maxsize": maxsize, "retries": False}
+        pool_args: dict[str, Any] = {"maxsize": maxsize, "retries": False, "socket_options": keepalive_options()}
         if endpoint.server.startswith("https://"):
             ctx = ssl.create_default_context(cadata=endpoint.ca_pem) if endpoint.ca_pem else \
                 ssl.create_default_context()
