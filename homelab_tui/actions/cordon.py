@@ -55,8 +55,11 @@ class CordonAction(Action):
         warnings = []
         if node_gpus(node):
             gpu = ctx.settings.gpu
-            warnings.append(f"{name} holds the GPU: a restarted {'/'.join(gpu.gpu_deployments) or 'vLLM'} or a GPU "
-                            "mode switch stays Pending until it is uncordoned (LiteLLM falls back to Ollama)")
+            modes = "/".join(m.name for m in gpu.modes if m.deployment) or "a vLLM mode"
+            vllm = "/".join(gpu.gpu_deployments) or "vLLM"
+            warnings.append(f"{name} holds the GPU: while it is cordoned a GPU switch into {modes} and a restart of "
+                            f"{vllm} are refused, and a vLLM pod deleted meanwhile stays Pending (LiteLLM falls "
+                            "back to Ollama)")
         roles = node_roles(node)
         if "control-plane" in roles or "master" in roles:
             warnings.append(f"{name} runs the K3s control plane: it keeps running, but pods pinned to it stay Pending")

@@ -81,7 +81,9 @@ def preflight_problems(gpu: GpuSettings, status: GpuStatus, to_mode: str) -> tup
     if status.node_ready is not True:
         text = f"GPU node {gpu.node} is {'not found' if status.node_ready is None else 'not Ready'}"
         (problems if needs_gpu else warnings).append(text)
-    if status.node_cordoned and mode is not None and mode.deployment:
+    target = next((d for d in status.deployments if mode is not None and d.name == mode.deployment), None)
+    starts_a_pod = target is None or not (target.desired > 0 and target.ready >= target.desired)
+    if status.node_cordoned and mode is not None and mode.deployment and starts_a_pod:
         problems.append(f"GPU node {gpu.node} is cordoned (SchedulingDisabled): the {mode.deployment} pod would stay "
                         f"Pending — uncordon it first (c on the Nodes screen, or kubectl uncordon {gpu.node})")
     if mode is not None and mode.deployment:

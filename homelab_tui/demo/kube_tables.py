@@ -72,8 +72,10 @@ def _external(svc: dict) -> str:
 
 
 def _node_status(node: dict) -> str:
-    """kubectl's node STATUS: Ready / NotReady / Unknown, then ",SchedulingDisabled" when cordoned."""
-    status = {"True": "Ready", "Unknown": "Unknown"}.get(_cond(node, "Ready"), "NotReady")
+    """kubectl's node STATUS (printNode): Ready when the Ready condition is True, NotReady for any other status
+    (Unknown too), Unknown only without a Ready condition; then ",SchedulingDisabled" when cordoned."""
+    ready = _cond(node, "Ready")
+    status = "Ready" if ready == "True" else ("NotReady" if ready else "Unknown")
     return status + (",SchedulingDisabled" if node.get("spec", {}).get("unschedulable") else "")
 
 

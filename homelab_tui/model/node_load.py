@@ -2,9 +2,8 @@
 taints and conditions — the figures ``kubectl describe node`` gives under "Allocated resources".
 
 A pod counts while it is bound to the node and not finished (phase Succeeded or Failed), as the scheduler
-counts it. Its request is the larger of its app containers' sum (sidecars — init containers with
-``restartPolicy: Always`` — included) and its largest ordinary init container, plus ``spec.overhead``:
-Kubernetes' own rule for the effective request.
+counts it. Its request is Kubernetes' effective request (:func:`pod_requests`), as the scheduler and
+``kubectl describe node`` compute it.
 """
 
 from __future__ import annotations
@@ -94,24 +93,32 @@ def _container_requests(container: Mapping[str, Any]) -> Requests:
     return Requests(parse_quantity(req.get("cpu")) or 0.0, parse_quantity(req.get("memory")) or 0.0)
 
 
+def _max(a: Requests, b: Requests) -> Requests:
+    return Requests(max(a.cpu, b.cpu), max(a.memory, b.memory), max(a.gpu, b.gpu))
+
+
 def pod_requests(pod: Any) -> Requests:
-    """The pod's effective request (see the module's docstring)."""
+    """The pod's effective request, by Kubernetes' own rule (``resourcehelper.PodRequests``): the app containers'
+    sum plus every sidecar's, or — if larger — the peak while an init container runs, which is its request plus
+    the sidecars started before it; then ``spec.overhead``."""
     spec = spec_of(pod)
-    app = Requests()
+    total = Requests()
     for c in containers_of(spec, init=False):
-        app += _container_requests(c)
-    init_peak = Requests()
+        total += _container_requests(c)
+    sidecars = init_peak = Requests()
     for c in as_list(spec.get("initContainers")):
         c = as_map(c)
+        request = _container_requests(c)
         if as_str(c.get("restartPolicy")) == "Always":
-            app += _container_requests(c)
+            total += request
+            sidecars += request
+            init_peak = _max(init_peak, sidecars)
         else:
-            r = _container_requests(c)
-            init_peak = Requests(max(init_peak.cpu, r.cpu), max(init_peak.memory, r.memory))
+            init_peak = _max(init_peak, request + sidecars)
     overhead = as_map(spec.get("overhead"))
-    return Requests(max(app.cpu, init_peak.cpu) + (parse_quantity(overhead.get("cpu")) or 0.0),
-                    max(app.memory, init_peak.memory) + (parse_quantity(overhead.get("memory")) or 0.0),
-                    gpu_request(spec))
+    peak = _max(total, init_peak)
+    return Requests(peak.cpu + (parse_quantity(overhead.get("cpu")) or 0.0),
+                    peak.memory + (parse_quantity(overhead.get("memory")) or 0.0), gpu_request(spec))
 
 
 def _taint_text(taint: Any) -> str:

@@ -57,8 +57,9 @@ def test_cordon_then_uncordon_a_worker_like_kubectl(lab, ctx):
 def test_cordoning_the_gpu_node_and_the_control_plane_warns_what_the_home_lab_feels(lab, ctx):
     action = registry.get("cordon")
     gpu = action.plan(ctx, Target("Node", "", "k3s-gpu-worker"))
-    assert any("k3s-gpu-worker holds the GPU: a restarted vllm-server/vllm-r1 or a GPU mode switch stays Pending"
-               in w for w in gpu.warnings), gpu.warnings
+    assert any("k3s-gpu-worker holds the GPU: while it is cordoned a GPU switch into ml/r1 and a restart of "
+               "vllm-server/vllm-r1 are refused, and a vLLM pod deleted meanwhile stays Pending" in w
+               for w in gpu.warnings), gpu.warnings
     master = action.plan(ctx, Target("Node", "", "k3s-master"))
     assert any("runs the K3s control plane" in w for w in master.warnings), master.warnings
 
@@ -114,3 +115,10 @@ def test_restarting_the_running_vllm_is_refused_while_the_gpu_node_is_cordoned(l
     with pytest.raises(RefusedError, match="GPU node k3s-gpu-worker is cordoned .* the new vllm-server pod"):
         restart.plan(ctx, Target("Deployment", "ml", "vllm-server"))
     assert restart.plan(ctx, Target("Deployment", "ml", "ollama")).changes  # Ollama runs elsewhere, on the CPU
+
+
+def test_the_current_mode_is_no_switch_and_is_not_refused_on_a_cordoned_gpu_node(lab, ctx):
+    cordon = registry.get("cordon")
+    assert cordon.execute(ctx, cordon.plan(ctx, Target("Node", "", "k3s-gpu-worker"))).ok
+    plan = registry.get("gpu-mode").plan(ctx, gpu_target(ctx.settings), mode="ml")  # vllm-server is up and Ready
+    assert plan.noop

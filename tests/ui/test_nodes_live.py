@@ -60,8 +60,9 @@ async def test_a_node_cordoned_and_tainted_with_kubectl_shows_on_the_nodes_scree
             await wait_for(pilot, lambda: "node.kubernetes.io/unschedulable:NoSchedule" in screen_text(app),
                            "the unschedulable taint")
             text = screen_text(app)
-            row = next(line for line in text.splitlines() if "k3s-worker-01" in line and "Ready" in line)
-            assert "▲ warn" in row
+            row = next(line for line in text.splitlines() if "k3s-worker-01" in line and "▲ warn" in line)
+            assert "cordoned" in row and "Ready" not in row  # kubectl: Ready,SchedulingDisabled (the title's)
+            assert "k3s-worker-01 · Ready,SchedulingDisabled" in text
             assert "k3s-worker-01: cordoned (SchedulingDisabled)" in text
             assert "Taints     " in text
 

@@ -94,3 +94,11 @@ def test_taints_address_gpu_product_conditions_and_system_of_a_node() -> None:
 
 def test_a_node_without_gpu_labels_names_no_product() -> None:
     assert node_loads(cluster(node("k3s-worker-01")))["k3s-worker-01"].gpu_product == ""
+
+
+def test_a_sidecar_started_before_an_init_container_counts_during_that_init_container() -> None:
+    # kubectl describe node / the scheduler: the init container runs beside the sidecar started before it
+    spec = pod_spec([c("250m")], initContainers=[c("500m", restartPolicy="Always"), c("1")])
+    assert pod_requests(pod("p", spec=spec)).cpu == pytest.approx(1.5)
+    later = pod_spec([c("250m")], initContainers=[c("1"), c("500m", restartPolicy="Always")])
+    assert pod_requests(pod("p", spec=later)).cpu == pytest.approx(1.0)  # the sidecar starts after it

@@ -56,10 +56,15 @@ def cores(value: float) -> str:
 
 
 def percent_of(percent: float | None, total: str) -> str:
-    return "—" if percent is None else f"{percent:.0f} % of {total}"
+    """``43 % of 4``: truncated, as ``kubectl describe node`` prints it, so the two agree when cross-checked."""
+    return "—" if percent is None else f"{int(percent)} % of {total}"
 
 
 def status_cell(info: NodeInfo) -> Text:
+    """Ready / NotReady / Unknown; a Ready node that is cordoned reads "cordoned" (kubectl:
+    Ready,SchedulingDisabled, which the detail's title shows whole)."""
+    if info.ready and info.unschedulable:
+        return Text("cordoned", style=state_style(State.WARN))
     text = {True: "Ready", False: "NotReady", None: "Unknown"}[info.ready]
     return Text(text, style="" if info.ready else state_style(State.FAIL if info.ready is False else State.UNKNOWN))
 
