@@ -42,7 +42,7 @@ exit codes:
   6    status only: conflicting state, more than one vLLM deployment is up on the one GPU; a switch to a
        mode resolves it (the others are scaled down and gone first, then the mode's own deployment is
        kept or scaled up)
-  130  interrupted (Ctrl-C): the switch is asked to stop at its next safe point and waited for (another
+  130  interrupted (Ctrl-C, SIGHUP, SIGTERM): the switch is asked to stop at its next safe point and waited for (another
        Ctrl-C does not abandon it); what it did is printed and audited, it stays recorded as half-done
        (not rolled back), and the commands to roll it back or to finish it are printed. Not stopped
        within gpu.switch_timeout: it is said abandoned mid-step and not audited. Ctrl-C after its last
@@ -115,7 +115,12 @@ class _GpuCli:
         self.out_ok = True
 
     def fail(self, message: str, code: int) -> int:
-        print(f"homelab-tui: gpu-mode: {message}", file=self.err)
+        """Say ``message`` on stderr; a terminal that is gone (an SSH session dropped mid-switch) is no reason
+        to stop waiting for the switch's safe point."""
+        try:
+            print(f"homelab-tui: gpu-mode: {message}", file=self.err, flush=True)
+        except (OSError, ValueError):
+            pass
         return code
 
     def warn_audit(self, outcome: Outcome) -> None:
@@ -231,12 +236,12 @@ class _GpuCli:
                 done.set()
 
         worker = threading.Thread(target=work, name="gpu-mode-switch", daemon=True)
-        with _SigintCounter(cancel) as interrupts:
+        with _InterruptCounter(cancel) as interrupts:
             worker.start()
             returned = self._wait(done, interrupts, what)
         return (box[0] if returned else None), interrupts.count > 0
 
-    def _wait(self, done: threading.Event, interrupts: _SigintCounter, what: str) -> bool:
+    def _wait(self, done: threading.Event, interrupts: _InterruptCounter, what: str) -> bool:
         """Wait for the worker (Event.wait: a Ctrl-C never ends it early); False when abandoned after a Ctrl-C.
 
         Not ``Thread.join``: on CPython 3.11 a KeyboardInterrupt inside it marks the thread stopped, and
@@ -282,31 +287,33 @@ class _GpuCli:
         print(f"  … {line}", file=self.err, flush=True)
 
 
-class _SigintCounter:
-    """While a switch runs: Ctrl-C (SIGINT) sets ``cancel`` and is counted, instead of raising KeyboardInterrupt.
+class _InterruptCounter:
+    """While a switch runs: Ctrl-C (SIGINT), and the SIGHUP of an SSH session that drops or a SIGTERM, set
+    ``cancel`` and are counted, instead of raising KeyboardInterrupt or ending the process mid-step.
 
     A KeyboardInterrupt could land anywhere in the waiting thread (inside a print, or in ``Thread.join``, which
     on CPython 3.11 then returns at once). Only the main thread can set a handler; elsewhere none is set (no
-    KeyboardInterrupt reaches another thread). An ignored SIGINT stays ignored, as does a handler not set from
+    KeyboardInterrupt reaches another thread). An ignored signal stays ignored, as does a handler not set from
     Python (it could not be put back).
     """
 
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGHUP", "SIGTERM") if hasattr(signal, name))
+
     def __init__(self, cancel: threading.Event) -> None:
         self.cancel, self.count = cancel, 0
-        self._previous: Callable[[int, FrameType | None], object] | int | None = None
-        self._installed = False
+        self._previous: dict[int, Callable[[int, FrameType | None], object] | int | None] = {}
 
-    def _on_sigint(self, _signum: int, _frame: FrameType | None) -> None:
+    def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
         self.count += 1
         self.cancel.set()
 
-    def __enter__(self) -> _SigintCounter:
-        if threading.current_thread() is threading.main_thread() \
-                and signal.getsignal(signal.SIGINT) not in (signal.SIG_IGN, None):
-            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
-            self._installed = True
+    def __enter__(self) -> _InterruptCounter:
+        if threading.current_thread() is threading.main_thread():
+            for signum in self.SIGNALS:
+                if signal.getsignal(signum) not in (signal.SIG_IGN, None):
+                    self._previous[signum] = signal.signal(signum, self._on_signal)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._installed:
-            signal.signal(signal.SIGINT, self._previous)
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)

@@ -19,6 +19,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from homelab_tui.demo.runner import DemoLab
 
 ASKED = "homelab-tui: gpu-mode: interrupted: asking the switch to stop at its next safe point"
@@ -42,7 +44,7 @@ def _audit(tmp_path: Path) -> list[dict]:
 
 
 def _interrupt_mid_switch(lab: DemoLab, tmp_path: Path, *config: str, latency: float = 0.3,
-                          again: bool = False) -> subprocess.CompletedProcess:
+                          again: bool = False, signum: int = signal.SIGINT) -> subprocess.CompletedProcess:
     """Run ``gpu-mode r1 --yes``: SIGINT once vllm-server is scaled to 0, and from then on ``latency`` s per answer.
 
     ``again``: a second SIGINT once the command says it is waiting for the switch's safe point.
@@ -55,7 +57,7 @@ def _interrupt_mid_switch(lab: DemoLab, tmp_path: Path, *config: str, latency: f
         if key == "deployments" and not sent.is_set() and obj["metadata"]["name"] == "vllm-server" \
                 and obj["spec"]["replicas"] == 0:
             lab.faults["kubernetes"].latency = latency
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(signum)
             sent.set()
 
     unsubscribe = lab.call(lambda: lab.store.subscribe(watch))
@@ -121,4 +123,14 @@ def test_a_switch_that_never_reaches_its_safe_point_is_said_abandoned_and_unaudi
         "homelab-tui: gpu-mode: interrupted: the switch did not reach a safe point within 1 s: abandoned mid-step, "
         "NOT audited; see what is recorded with `homelab-tui gpu-mode status`"), done.stderr
     assert "stopped at a safe point" not in done.stderr and _audit(tmp_path) == []
+    _left_recorded(lab, tmp_path)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+def test_a_dropped_ssh_session_or_sigterm_stops_the_switch_as_ctrl_c_does(lab: DemoLab, tmp_path: Path,
+                                                                         signum: int) -> None:
+    done = _interrupt_mid_switch(lab, tmp_path, signum=signum)
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert [(e["action"], e["outcome"]) for e in _audit(tmp_path)] == [("gpu-mode", "cancelled")], done.stderr
+    assert STOPPED in done.stderr and done.stdout.splitlines()[-1] == OFFERS, done.stdout + done.stderr
     _left_recorded(lab, tmp_path)
