@@ -55,6 +55,9 @@ class RunState:
     lines: list[str] = field(default_factory=list)
     outcome: Outcome | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    #: set by the worker itself when ``execute`` returned, with :attr:`ended` (the UI loop may be gone by then)
+    done: threading.Event = field(default_factory=threading.Event)
+    ended: Outcome | None = None
     #: follow-ups offered when done: the outcome's, then those carried over from the run before
     #: (the other "restart the workloads using this secret" offers)
     carried: tuple[FollowUp, ...] = ()

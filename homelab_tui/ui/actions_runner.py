@@ -19,6 +19,7 @@ One action runs at a time; an action key pressed meanwhile shows the running one
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any, Callable, cast
@@ -124,6 +125,8 @@ class ActionRunner:
                 outcome = Outcome(False, exc.outcome, str(exc))
             except Exception as exc:  # noqa: BLE001 - a bug must still end the run (its text may hold data)
                 outcome = Outcome(False, "failed", f"{plan.title}: internal error ({type(exc).__name__})")
+            run.ended = outcome
+            run.done.set()
             handoff(self._finished, run, outcome)
             return outcome
 
@@ -164,9 +167,30 @@ class ActionRunner:
         self.start(ActionRequest(choice.action, choice.target, params=dict(choice.params)))
 
     def _stop(self) -> None:
-        """At exit: ask a running action to stop at its next safe point (a GPU switch stays recorded)."""
-        if self.run is not None:
-            self.run.cancel.set()
+        """At exit: ask a running action to stop at its next safe point (a GPU switch stays recorded), wait for
+        it and say on stderr what it did — the screen is gone by then, and its audit line is being written."""
+        run = self.run
+        if run is None:
+            return
+        run.cancel.set()
+        if run.done.is_set() or run.outcome is not None:
+            return
+        _tell(f"waiting for {run.plan.title} to stop at its next safe point (it writes its audit line)…")
+        run.done.wait()
+        outcome = run.ended
+        if outcome is not None:
+            mark = "✔" if outcome.ok else f"✖ {outcome.status}:"
+            _tell(f"{mark} {run.plan.title}: {outcome.message}")
+            if outcome.audit_error:
+                _tell(f"warning: {outcome.audit_error}")
+
+
+def _tell(line: str) -> None:
+    """One line on stderr after the dashboard's screen is gone; a terminal that went away is no error."""
+    try:
+        print(f"homelab-tui: {line}", file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):  # closed, or no stderr at all
+        pass
 
 
 def _handoff(loop: asyncio.AbstractEventLoop) -> Callable[..., None]:

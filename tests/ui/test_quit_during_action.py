@@ -23,7 +23,7 @@ def test_the_executor_keeps_exactly_the_action_runners_worker_group() -> None:
 
 @pytest.mark.parametrize("leave", ["q", "SIGHUP", "SIGTERM"])
 async def test_q_waits_for_a_running_action_to_be_audited_but_not_for_a_blocked_read(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, leave: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], leave: str) -> None:
     """``q``, and the SIGHUP of an SSH session that drops (or a SIGTERM), leave the same way."""
     app = live_app(tmp_path, monkeypatch)
     runner = runner_for(app)
@@ -47,7 +47,9 @@ async def test_q_waits_for_a_running_action_to_be_audited_but_not_for_a_blocked_
             await wait_for(pilot, lambda: runner.run is not None and runner.run.lines, "the scale to start")
             assert runner.busy, runner.run.lines
             if leave == "q":
+                assert type(app.screen).__name__ == "ActionProgressScreen"  # q from the running action's window
                 await pilot.press("q")
+                await wait_for(pilot, lambda: app.return_code is not None, "the app to leave on q")
             else:
                 signum = getattr(signal, leave)
                 # the app's handler must be there: the default action would end the test run itself
@@ -55,6 +57,16 @@ async def test_q_waits_for_a_running_action_to_be_audited_but_not_for_a_blocked_
                 os.kill(os.getpid(), signum)
                 await wait_for(pilot, lambda: app.return_code is not None, "the app to leave on the signal")
         assert app.executor is not None
+        # as the program does after the app ends: close the sources (the action is told to stop, and waited
+        # for, saying so on stderr, as the screen is gone), then the executor
+        telling = threading.Thread(target=app.services.close, daemon=True)
+        telling.start()
+        telling.join(BOUND)
+        assert not telling.is_alive(), "closing waited for the blocked read"
+        told = [line for line in capfd.readouterr().err.splitlines() if line.startswith("homelab-tui:")]
+        assert told[0] == ("homelab-tui: waiting for Scale Deployment apps/n8n to stop at its next safe point "
+                           "(it writes its audit line)…"), told
+        assert told[1].startswith("homelab-tui: ✖ cancelled: Scale Deployment apps/n8n: "), told
         closing = threading.Thread(target=app.executor.shutdown, daemon=True)
         closing.start()
         closing.join(BOUND)

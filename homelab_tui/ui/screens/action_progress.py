@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from homelab_tui.actions.base import FollowUp
 from homelab_tui.ui.action_types import RunState
-from homelab_tui.ui.widgets.modal_keys import HELP, modal_footer
+from homelab_tui.ui.widgets.modal_keys import HELP, QUIT, modal_footer
 
 #: progress lines shown at once
 SHOWN_LINES = 12
@@ -70,6 +70,7 @@ class ActionProgressScreen(ModalScreen[FollowUp | None]):
         *(Binding(str(i), f"follow_up({i})", f"Follow-up {i}", show=False, id=f"progress.follow_up_{i}")
           for i in range(1, MAX_OFFERS + 1)),
         HELP,
+        QUIT,
     ]
 
     def __init__(self, run: RunState) -> None:

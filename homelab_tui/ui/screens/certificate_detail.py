@@ -37,7 +37,7 @@ from homelab_tui.ui.actions_runner import act_binding
 from homelab_tui.ui.styles import stylesheet
 from homelab_tui.ui.widgets.badge import badge, state_style
 from homelab_tui.ui.widgets.by_width import ByWidth
-from homelab_tui.ui.widgets.modal_keys import HELP, modal_footer
+from homelab_tui.ui.widgets.modal_keys import HELP, QUIT, modal_footer
 from homelab_tui.ui.widgets.timefmt import ago_text, expiry_stamp, stamp
 
 if TYPE_CHECKING:
@@ -169,6 +169,7 @@ class CertificateDetailScreen(ActionKeys, ModalScreen[None]):
                 id="certificate.events"),
         act_binding("R", "cert-renew", "Renew", "Renew this Certificate as cmctl renew does, then follow it"),
         HELP,
+        QUIT,
         # the screen keys close the detail and go there (a modal blocks the App's own)
         *(Binding(spec.key, f"leave_for('{spec.mode}')", spec.title, show=False, id=f"certificate.to_{spec.mode}")
           for spec in SCREENS),

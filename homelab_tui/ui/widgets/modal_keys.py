@@ -16,6 +16,11 @@ HELP_F1 = Binding("f1", "app.help", "Help", key_display="F1", priority=True, too
                   id="modal.help_f1")
 
 
+#: ``q`` quits from a window that takes no text, as it does from every screen (a running action is stopped at
+#: its next safe point and audited first)
+QUIT = Binding("q", "app.quit", "Quit", id="modal.quit")
+
+
 def modal_footer() -> Footer:
     """The modal's own footer; no palette hint (``ctrl+p`` is the App's, off while a modal is open)."""
     return Footer(show_command_palette=False)
