@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -48,16 +50,19 @@ KEYS = {
 }
 
 
-def plan_text(plan: Plan) -> Text:
-    """The plan's summary: title in bold, changes, warnings in yellow."""
-    lines = plan.summary()
-    out = Text(lines[0], style="bold")
-    for line in lines[1:]:
-        out.append("\n")
-        out.append(line, style="yellow" if line.lstrip().startswith("⚠") else "")
+def plan_text(plan: Plan) -> RenderableType:
+    """The plan's summary: title in bold, then each change (•) and warning (⚠, yellow), a long one wrapped
+    under its own text rather than under the mark."""
+    rows = Table.grid(padding=(0, 1))
+    rows.add_column(no_wrap=True)
+    rows.add_column(ratio=1)
+    for mark, lines, style in (("•", plan.changes, ""), ("⚠", plan.warnings, "yellow")):
+        for line in lines:
+            rows.add_row(Text(f" {mark}", style=style), Text(line, style=style))
+    parts: list[RenderableType] = [Text(plan.title, style="bold"), rows]
     if plan.noop:
-        out.append("\nNothing to change.", style="dim")
-    return out
+        parts.append(Text("Nothing to change.", style="dim"))
+    return Group(*parts)
 
 
 def error_text(exc: BaseException) -> str:
@@ -101,7 +106,7 @@ class ActionConfirmScreen(ModalScreen[bool]):
         #: the confirmed plan (set before dismissing with True)
         self.plan: Plan | None = None
         self.values: dict[str, Any] = {}
-        self._message: Text = Text("")
+        self._message: RenderableType = Text("")
 
     # ------------------------------------------------------------------ layout
 
