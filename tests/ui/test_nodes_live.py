@@ -78,15 +78,20 @@ async def test_a_node_cordoned_and_tainted_with_kubectl_shows_on_the_nodes_scree
         services.close()
 
 
+async def press_c_on(pilot, node: str) -> None:
+    """On the live demo's Nodes screen, highlight ``node`` and press c."""
+    await wait_for_data(pilot)
+    await pilot.press("9")
+    await select_row(pilot, node)
+    await pilot.press("c")
+
+
 async def test_c_cordons_the_highlighted_node_after_confirmation_and_c_again_uncordons(tmp_path: Path,
                                                                                        monkeypatch) -> None:
     app = live_app(tmp_path, monkeypatch)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for_data(pilot)
-            await pilot.press("9")
-            await select_row(pilot, "k3s-gpu-worker")
-            await pilot.press("c")
+            await press_c_on(pilot, "k3s-gpu-worker")
             await wait_for_phase(pilot, "confirm")
             text = screen_text(app)
             assert "Cordon node k3s-gpu-worker" in text and "spec.unschedulable: false → true" in text
@@ -112,10 +117,7 @@ async def test_c_in_read_only_mode_changes_nothing(tmp_path: Path, monkeypatch) 
     app = live_app(tmp_path, monkeypatch, read_only=True)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for_data(pilot)
-            await pilot.press("9")
-            await select_row(pilot, "k3s-worker-01")
-            await pilot.press("c")
+            await press_c_on(pilot, "k3s-worker-01")
             await wait_long(pilot, lambda: noticed(app, "read-only mode: Cordon / uncordon is off"), "the refusal")
             assert confirm_screen(app) is None
             assert not stored(app, "nodes", None, "k3s-worker-01")["spec"].get("unschedulable")
