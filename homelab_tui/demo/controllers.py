@@ -6,12 +6,23 @@ Shared by the seed (so seeded statuses agree with the pods) and by :mod:`homelab
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from homelab_tui.demo.podgen import READY, pod_state, template_hash
+from homelab_tui.model.node_load import Requests, pod_requests
+from homelab_tui.model.quantity import parse_quantity
 
 GENERAL_NODES = ("k3s-worker-01", "k3s-worker-02", "k3s-master")
 ALL_NODES = ("k3s-master", "k3s-worker-01", "k3s-worker-02", "k3s-gpu-worker")
+#: worker nodes each extra unit of ``--scale`` adds (sized as the seed's workers): its 300 tenant pods fit
+WORKERS_PER_UNIT = 4
+_RESOURCES = ("cpu", "memory", "pods")
+GPU = "nvidia.com/gpu"
+
+
+def extra_workers(scale: int) -> tuple[str, ...]:
+    """The worker nodes ``scale`` > 1 adds to the seed's four: k3s-worker-03, k3s-worker-04, …"""
+    return tuple(f"k3s-worker-{i:02d}" for i in range(3, 3 + WORKERS_PER_UNIT * max(0, scale - 1)))
 
 
 def schedule(template: dict, pod_name: str) -> str:
@@ -21,6 +32,55 @@ def schedule(template: dict, pod_name: str) -> str:
         return selector["kubernetes.io/hostname"]
     n = int(hashlib.sha256(pod_name.encode()).hexdigest()[:8], 16)
     return GENERAL_NODES[n % len(GENERAL_NODES)]
+
+
+class Placement:
+    """kube-scheduler over a cluster larger than the seed's (``--scale`` > 1): a pod goes to a schedulable node
+    its nodeSelector matches that has room for its requests and pod slot (the NodeResourcesFit filter), the one
+    least allocated afterwards (its score, counting the pod slots too, so that tiny pods spread); the GPU node
+    takes only pods that request a GPU (the home-lab keeps it for vLLM)."""
+
+    def __init__(self, nodes: Iterable[dict], pods: Iterable[dict],
+                 requests: Callable[[dict], Requests] = pod_requests) -> None:
+        """``requests``: a pod's effective requests (a caller may cache them: pod specs do not change)."""
+        self.labels: dict[str, dict] = {}
+        self.allocatable: dict[str, dict[str, float]] = {}
+        self.used: dict[str, dict[str, float]] = {}
+        for node in nodes:
+            name, alloc = node["metadata"]["name"], node.get("status", {}).get("allocatable") or {}
+            if node.get("spec", {}).get("unschedulable"):
+                continue
+            self.labels[name] = node["metadata"].get("labels") or {}
+            self.allocatable[name] = {r: parse_quantity(alloc.get(r)) or 0.0 for r in (*_RESOURCES, GPU)}
+            self.used[name] = dict.fromkeys((*_RESOURCES, GPU), 0.0)
+        for pod in pods:
+            if pod.get("status", {}).get("phase") not in ("Succeeded", "Failed"):
+                self._take(pod.get("spec", {}).get("nodeName", ""), requests(pod))
+
+    def _take(self, node: str, req: Requests) -> None:
+        if node in self.used:
+            for resource, amount in zip((*_RESOURCES, GPU), (req.cpu, req.memory, 1.0, req.gpu)):
+                self.used[node][resource] += amount
+
+    def place(self, template: dict) -> str | None:
+        """The node for one more pod of ``template`` (recorded as taken), or None when none fits."""
+        req = pod_requests(template)
+        selector = template.get("spec", {}).get("nodeSelector") or {}
+        best: tuple[float, str] | None = None
+        for name, alloc in self.allocatable.items():
+            labels, used = self.labels[name], self.used[name]
+            if any(labels.get(k) != v for k, v in selector.items()) or (alloc[GPU] and not req.gpu):
+                continue
+            after = {"cpu": used["cpu"] + req.cpu, "memory": used["memory"] + req.memory, "pods": used["pods"] + 1}
+            if any(after[r] > alloc[r] for r in _RESOURCES) or used[GPU] + req.gpu > alloc[GPU]:
+                continue
+            score = sum(after[r] / alloc[r] for r in _RESOURCES) / len(_RESOURCES)
+            if best is None or score < best[0]:
+                best = (score, name)
+        if best is None:
+            return None
+        self._take(best[1], req)
+        return best[1]
 
 
 def terminating(pod: dict) -> bool:

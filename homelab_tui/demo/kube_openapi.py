@@ -21,6 +21,7 @@ from typing import Any
 
 from homelab_tui.demo.kinds import KINDS, Kind
 from homelab_tui.demo.kube_schemas import Schema, schemas
+from homelab_tui.demo.kube_validate import resolve
 from homelab_tui.demo.kube_write import BUILTIN_GROUPS
 
 _VALIDATION = {"name": "fieldValidation", "in": "query", "schema": {"type": "string", "uniqueItems": True},
@@ -110,17 +111,9 @@ def documents() -> dict[str, bytes]:
     return out
 
 
-def _resolve(schema: Schema, components: dict[str, Schema]) -> Schema:
-    while True:
-        ref = schema.get("$ref") or (schema.get("allOf") or [{}])[0].get("$ref")
-        if not isinstance(ref, str):
-            return schema
-        schema = components[ref[len(_REF):]]
-
-
 def _walk(schema: Schema, value: Any, path: str, unknown: list[str], prune: bool,
           components: dict[str, Schema]) -> None:
-    schema = _resolve(schema, components)
+    schema = resolve(schema, components)[0]
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         for i, item in enumerate(value):
             _walk(schema["items"], item, f"{path}[{i}]", unknown, prune, components)

@@ -14,6 +14,7 @@ from homelab_tui.demo.seed_util import CRASHLOOP as CRASHLOOP_MARK
 from homelab_tui.demo.seed_util import GROWTH_PER_DAY, USED_FRACTION
 from homelab_tui.demo.seed_workloads import PROVISIONERS
 from homelab_tui.demo.store import ClusterStore, rfc3339
+from homelab_tui.model.node_load import Requests, pod_requests
 
 NEXT = {PENDING: STARTING, STARTING: READY}
 
@@ -31,6 +32,7 @@ class Controllers:
         self.store = store
         self.events = EventWriter(store)
         self._serial = 0
+        self._requests: dict[str, Requests] = {}  # pods' effective requests by uid, for scheduling
 
     # ------------------------------------------------------------------ shared pod steps
 
@@ -87,11 +89,35 @@ class Controllers:
 
     def _create_pod(self, owner: dict, name: str, template: dict, now: dt.datetime, node: str | None = None,
                     labels: dict | None = None) -> dict:
-        node = node or ctl.schedule(template, name)
+        node = node or self._schedule(template, name)
         pod = self.store.put("pods", make_pod(owner, name, template, node, now, PENDING, extra_labels=labels))
         self.events.emit(pod, "Scheduled", f"Successfully assigned {pod['metadata']['namespace']}/{name} to {node}",
                          now, component="default-scheduler")
         return pod
+
+    def _nodes(self) -> tuple[str, ...]:
+        """The seed's four nodes, then the workers ``--scale`` added (k3s-worker-03, …)."""
+        extra = sorted(n["metadata"]["name"] for n in self.store.view("nodes")[0]
+                       if n["metadata"]["name"] not in ctl.ALL_NODES)
+        return ctl.ALL_NODES + tuple(extra)
+
+    def _schedule(self, template: dict, name: str) -> str:
+        """The seed's stable pick (1×, or a pod a hostname pins); in a cluster ``--scale`` made larger, the
+        scheduler's choice over the nodes and the pods now bound to them (the stable pick if none has room)."""
+        nodes = self.store.view("nodes")[0]
+        if len(nodes) <= len(ctl.ALL_NODES) or "kubernetes.io/hostname" in template["spec"].get("nodeSelector", {}):
+            return ctl.schedule(template, name)
+        pods = self.store.view("pods")[0]
+        known = {p["metadata"]["uid"] for p in pods}
+        self._requests = {uid: r for uid, r in self._requests.items() if uid in known}
+        placement = ctl.Placement(nodes, pods, self._pod_requests)
+        return placement.place(template) or ctl.schedule(template, name)
+
+    def _pod_requests(self, pod: dict) -> Requests:
+        uid = pod["metadata"]["uid"]
+        if uid not in self._requests:
+            self._requests[uid] = pod_requests(pod)
+        return self._requests[uid]
 
     def _terminate(self, pod: dict, now: dt.datetime) -> dict:
         md = pod["metadata"]
@@ -253,7 +279,8 @@ class Controllers:
         pods = self._settle(self._pods(ns, {ds["metadata"]["uid"]}), now, crashloop=False, remake_finished=True)
         h = template_hash(ds["spec"]["template"])
         by_node = {p["spec"]["nodeName"]: p for p in pods}
-        for node in ctl.ALL_NODES:
+        nodes = self._nodes()
+        for node in nodes:
             if node not in by_node:
                 pods.append(self._create_pod(ds, self._new_name(name), ds["spec"]["template"], now, node=node,
                                              labels={"controller-revision-hash": h, "pod-template-generation":
@@ -262,7 +289,7 @@ class Controllers:
         stale = [p for p in pods if p["metadata"]["labels"].get("controller-revision-hash") != h]
         if stale and not busy:
             pods = [self._terminate(p, now) if p is stale[0] else p for p in pods]
-        self._write_status("daemonsets", ds, ctl.daemonset_status(ds, pods, len(ctl.ALL_NODES)))
+        self._write_status("daemonsets", ds, ctl.daemonset_status(ds, pods, len(nodes)))
 
 
 def bound_claim(template: dict, namespace: str, name: str, now: dt.datetime) -> tuple[dict, dict]:

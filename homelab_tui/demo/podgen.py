@@ -33,9 +33,24 @@ def template_hash(template: dict) -> str:
     return safe_encode(json.dumps(t, sort_keys=True), 10)
 
 
+def node_index(node: str) -> int:
+    """The node's podCIDR index: the seed's four nodes 0-3, then k3s-worker-NN (NN ≥ 3, added by --scale) NN + 1."""
+    if node in NODE_INDEX:
+        return NODE_INDEX[node]
+    number = node.rsplit("-", 1)[-1]
+    return int(number) + 1 if number.isdigit() else 0
+
+
+def node_ip(node: str) -> str:
+    """The node's InternalIP: the seed's, then 192.168.2.30 + NN for k3s-worker-NN added by --scale."""
+    if node in NODE_IPS or not node:
+        return NODE_IPS.get(node, "192.168.2.20")
+    return f"192.168.2.{29 + node_index(node)}"
+
+
 def pod_ip(name: str, node: str) -> str:
     n = int(hashlib.sha256(name.encode()).hexdigest()[:6], 16)
-    return f"10.42.{NODE_INDEX.get(node, 0)}.{n % 250 + 3}"
+    return f"10.42.{node_index(node)}.{n % 250 + 3}"
 
 
 def owner_ref(owner: dict, controller: bool = True) -> dict:
@@ -125,11 +140,10 @@ def set_pod_state(pod: dict, state: str, now: dt.datetime, restarts: int = 0) ->
     node = spec.get("nodeName", "")
     running = state != PENDING
     ready = state == READY
-    status.update(phase="Running" if running else "Pending", hostIP=NODE_IPS.get(node, "192.168.2.20"),
-                  hostIPs=[{"ip": NODE_IPS.get(node, "192.168.2.20")}],
+    status.update(phase="Running" if running else "Pending", hostIP=node_ip(node), hostIPs=[{"ip": node_ip(node)}],
                   startTime=status.get("startTime") or when)
     if running:
-        ip = NODE_IPS[node] if spec.get("hostNetwork") else pod_ip(pod["metadata"]["name"], node)
+        ip = node_ip(node) if spec.get("hostNetwork") else pod_ip(pod["metadata"]["name"], node)
         status.update(podIP=ip, podIPs=[{"ip": ip}])
     unready = "ContainersNotReady"
     status["conditions"] = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from homelab_tui.demo import controllers
 from homelab_tui.demo.seed_apps import APPS, App, Volume
 from homelab_tui.demo.seed_cluster import builtin_namespaces, cluster_objects
 from homelab_tui.demo.seed_extras import config_maps, edge_services, seed_events, violations
@@ -36,13 +37,22 @@ def bulk_apps(scale: int) -> list[App]:
 
 
 def build_objects(now: dt.datetime, scale: int = 1, seed: int = 7) -> list[dict]:
-    """Every object of the simulated home-lab at ``now``."""
+    """Every object of the simulated home-lab at ``now``. ``scale`` > 1 adds worker nodes for the generated
+    apps (:data:`~homelab_tui.demo.controllers.WORKERS_PER_UNIT` per unit), whose pods are scheduled onto the
+    nodes with room (:class:`~homelab_tui.demo.controllers.Placement`); the home-lab's own pods stay where 1×
+    has them."""
     gen = Gen(now, seed)
     apps = list(APPS) + bulk_apps(scale)
-    objects = cluster_objects(gen)
+    workers = controllers.extra_workers(scale)
+    nodes = controllers.ALL_NODES + workers
+    objects = cluster_objects(gen, workers)
     secrets: dict[tuple[str, str], dict] = {}
-    for app in apps:
-        objects += workload_objects(app, gen)
+    placement = None
+    for i, app in enumerate(apps):
+        if i == len(APPS) and workers:
+            placement = controllers.Placement([o for o in objects if o["kind"] == "Node"],
+                                              [o for o in objects if o["kind"] == "Pod"])
+        objects += workload_objects(app, gen, nodes, placement)
         secret = app_secret(app, gen)
         if secret is not None:
             secrets.setdefault((app.namespace, secret["metadata"]["name"]), secret)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homelab_tui.config import HOMELAB_NAMESPACES
-from homelab_tui.demo.podgen import NODE_IPS
+from homelab_tui.demo.podgen import NODE_IPS, node_index, node_ip
 from homelab_tui.demo.seed_util import Gen, recommended
 
 K3S_VERSION = "v1.33.3+k3s1"
@@ -27,7 +27,7 @@ def node(name: str, gen: Gen) -> dict:
         capacity["nvidia.com/gpu"] = "1"
     allocatable = dict(capacity, **{"ephemeral-storage": "466620519384",
                                     "memory": "32693264Ki" if gpu else "16216128Ki"})
-    ip = NODE_IPS[name]
+    ip = node_ip(name)
     boot = gen.ago(days=23)
     conditions = [
         {"type": t, "status": "False", "reason": r, "message": m, "lastHeartbeatTime": gen.ago(minutes=1),
@@ -42,7 +42,7 @@ def node(name: str, gen: Gen) -> dict:
                 annotations={"k3s.io/node-args": '["agent"]' if not master else '["server","--cluster-init"]',
                              "k3s.io/internal-ip": ip, "node.alpha.kubernetes.io/ttl": "0",
                              "volumes.kubernetes.io/controller-managed-attach-detach": "true"})
-    index = list(NODE_IPS).index(name)
+    index = node_index(name)
     return {"apiVersion": "v1", "kind": "Node", "metadata": md,
             "spec": {"podCIDR": f"10.42.{index}.0/24", "podCIDRs": [f"10.42.{index}.0/24"],
                      "providerID": f"k3s://{name}"},
@@ -107,6 +107,7 @@ def builtin_namespaces(gen: Gen) -> list[dict]:
     return [namespace(ns, gen) for ns in K3S_BUILTIN_NAMESPACES]
 
 
-def cluster_objects(gen: Gen) -> list[dict]:
-    return ([node(n, gen) for n in NODE_IPS] + [namespace(ns, gen) for ns in HOMELAB_NAMESPACES]
+def cluster_objects(gen: Gen, extra_workers: tuple[str, ...] = ()) -> list[dict]:
+    """The cluster's objects; ``extra_workers``: worker nodes added to the seed's four (``--scale`` > 1)."""
+    return ([node(n, gen) for n in (*NODE_IPS, *extra_workers)] + [namespace(ns, gen) for ns in HOMELAB_NAMESPACES]
             + storage_classes(gen) + [cluster_issuer(gen)])

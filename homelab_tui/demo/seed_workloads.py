@@ -59,8 +59,10 @@ def pod_template(app: App) -> dict:
     return {"metadata": {"labels": app_labels(app)}, "spec": spec}
 
 
-def workload_objects(app: App, gen: Gen) -> list[dict]:
-    """The workload and everything it owns, with statuses that agree with each other."""
+def workload_objects(app: App, gen: Gen, nodes: tuple[str, ...] = controllers.ALL_NODES,
+                     placement: controllers.Placement | None = None) -> list[dict]:
+    """The workload and everything it owns, with statuses that agree with each other; ``nodes`` run its
+    DaemonSet pods, ``placement`` (``--scale`` > 1) schedules the pods no hostname pins."""
     labels = app_labels(app)
     template = pod_template(app)
     md = gen.md(app.name, app.namespace, labels, days=45)
@@ -82,7 +84,7 @@ def workload_objects(app: App, gen: Gen) -> list[dict]:
     else:
         spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
     obj = {"apiVersion": "apps/v1", "kind": app.kind, "metadata": md, "spec": spec, "status": {}}
-    pods, owned = _pods(app, obj, gen)
+    pods, owned = _pods(app, obj, gen, nodes, placement)
     when = gen.ago(days=2)
     if app.kind == "Deployment":
         rs = owned[0]
@@ -90,7 +92,7 @@ def workload_objects(app: App, gen: Gen) -> list[dict]:
     elif app.kind == "StatefulSet":
         obj["status"] = controllers.statefulset_status(obj, pods, when)
     else:
-        obj["status"] = controllers.daemonset_status(obj, pods, len(controllers.ALL_NODES))
+        obj["status"] = controllers.daemonset_status(obj, pods, len(nodes))
     out = [obj, *owned, *pods]
     if app.kind != "DaemonSet" and app.name not in OWN_SERVICES:
         out.append(service(app, gen))
@@ -98,7 +100,12 @@ def workload_objects(app: App, gen: Gen) -> list[dict]:
     return out
 
 
-def _pods(app: App, obj: dict, gen: Gen) -> tuple[list[dict], list[dict]]:
+def _node(template: dict, name: str, placement: controllers.Placement | None) -> str:
+    return (placement.place(template) if placement else None) or controllers.schedule(template, name)
+
+
+def _pods(app: App, obj: dict, gen: Gen, nodes: tuple[str, ...],
+          placement: controllers.Placement | None) -> tuple[list[dict], list[dict]]:
     h = template_hash(obj["spec"]["template"])
     state = POD_CRASHLOOP if app.crashloop else READY
     restarts = 37 if app.crashloop else 0
@@ -108,7 +115,7 @@ def _pods(app: App, obj: dict, gen: Gen) -> tuple[list[dict], list[dict]]:
         rs["metadata"]["creationTimestamp"] = obj["metadata"]["creationTimestamp"]
         for _ in range(app.replicas):
             name = f"{rs['metadata']['name']}-{gen.suffix()}"
-            pods.append(make_pod(rs, name, rs["spec"]["template"], controllers.schedule(obj["spec"]["template"], name),
+            pods.append(make_pod(rs, name, rs["spec"]["template"], _node(obj["spec"]["template"], name, placement),
                                  gen.now, state, uid=gen.uid(), restarts=restarts))
         rs["status"] = controllers.replicaset_status(rs, pods)
         owned = [rs]
@@ -116,7 +123,7 @@ def _pods(app: App, obj: dict, gen: Gen) -> tuple[list[dict], list[dict]]:
         rev = f"{app.name}-{h}"
         for i in range(app.replicas):
             name = f"{app.name}-{i}"
-            pod = make_pod(obj, name, obj["spec"]["template"], controllers.schedule(obj["spec"]["template"], name),
+            pod = make_pod(obj, name, obj["spec"]["template"], _node(obj["spec"]["template"], name, placement),
                            gen.now, state, extra_labels={"controller-revision-hash": rev,
                                                          "statefulset.kubernetes.io/pod-name": name,
                                                          "apps.kubernetes.io/pod-index": str(i)},
@@ -127,7 +134,7 @@ def _pods(app: App, obj: dict, gen: Gen) -> tuple[list[dict], list[dict]]:
             pods.append(pod)
         owned = []
     else:
-        for node in controllers.ALL_NODES:
+        for node in nodes:
             pods.append(make_pod(obj, f"{app.name}-{gen.suffix()}", obj["spec"]["template"], node, gen.now, state,
                                  extra_labels={"controller-revision-hash": h, "pod-template-generation": "1"},
                                  uid=gen.uid()))

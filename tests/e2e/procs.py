@@ -6,10 +6,12 @@ import json
 import os
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -41,3 +43,18 @@ def start_demo_server(*extra: str, timeout: float = 30.0, cwd: Path | None = Non
             break
     proc.kill()
     raise AssertionError(f"demo-server printed no JSON line; stderr: {proc.stderr.read()[-2000:]}")
+
+
+def serve_demo() -> Iterator[dict]:
+    """For a module fixture: a ``demo-server`` with fast pod transitions, its JSON line, stopped afterwards."""
+    proc, info = start_demo_server("--step", "0.2")
+    yield info
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=15)
+
+
+def run_kubectl(info: dict, *args: str, manifest: str | None = None) -> subprocess.CompletedProcess:
+    """A stock kubectl against that demo-server (``manifest`` on its stdin)."""
+    return subprocess.run([installed("kubectl"), "--kubeconfig", info["kubeconfig"], "--request-timeout=10s", *args],
+                          input=manifest, capture_output=True, text=True, timeout=60)

@@ -8,12 +8,10 @@ kubectl (≥ 1.27) reads /openapi/v3 to learn that the server validates fields, 
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 
 import pytest
 
-from tests.e2e.procs import installed, start_demo_server
+from tests.e2e.procs import run_kubectl, serve_demo
 
 pytestmark = pytest.mark.kubectl
 
@@ -106,16 +104,10 @@ CREATED = ["deployment.apps/probe-server", "service/probe-server", "certificate.
 
 @pytest.fixture(scope="module")
 def server():
-    proc, info = start_demo_server("--step", "0.2")
-    yield info
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
+    yield from serve_demo()
 
 
-def kubectl(info: dict, *args: str, manifest: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([installed("kubectl"), "--kubeconfig", info["kubeconfig"], "--request-timeout=10s", *args],
-                          input=manifest, capture_output=True, text=True, timeout=60)
+kubectl = run_kubectl
 
 
 def get(info: dict, *args: str) -> dict:

@@ -10,23 +10,18 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.procs import installed, start_demo_server
+from tests.e2e.procs import installed, run_kubectl, serve_demo, start_demo_server
 
 pytestmark = pytest.mark.kubectl
 
 
 @pytest.fixture(scope="module")
 def server():
-    proc, info = start_demo_server("--step", "0.2")
-    yield info
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=15)
+    yield from serve_demo()
 
 
 def kubectl(info: dict, *args: str) -> str:
-    out = subprocess.run([installed("kubectl"), "--kubeconfig", info["kubeconfig"], "--request-timeout=10s", *args],
-                         capture_output=True, text=True, timeout=60)
+    out = run_kubectl(info, *args)
     assert out.returncode == 0, f"kubectl {' '.join(args)} failed: {out.stderr}"
     return out.stdout
 
