@@ -29,11 +29,11 @@ _FALLBACK = re.compile(r"Fallback to ([\w.\-/:]+) also failed")
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 
-def _forms(secret: str) -> set[str]:
-    """How an echo may write ``secret``: as is, without ``sk-``, with its spaces collapsed, percent-encoded
-    (both cases of hex), as JSON or a Python repr writes it, and base64-encoded."""
+def _forms(secret: str, bare: bool) -> set[str]:
+    """How an echo may write ``secret``: as is, without ``sk-`` (when ``bare``), with its spaces collapsed,
+    percent-encoded (both cases of hex), as JSON or a Python repr writes it, and base64-encoded."""
     forms: set[str] = set()
-    for value in {secret, secret.removeprefix("sk-")}:
+    for value in {secret, secret.removeprefix("sk-") if bare else secret}:
         encoded = {quote(value, safe=""), quote(value), quote_plus(value)}
         forms |= {value, " ".join(value.split()), json.dumps(value)[1:-1], repr(value)[1:-1],
                   value.replace("/", "\\/")}
@@ -47,10 +47,12 @@ def scrub(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every secret value and anything shaped like a key (``sk-…``, ``Bearer …``) masked.
 
     A secret of fewer than :data:`SHORT_KEY` characters (``sk-`` not counted) is not masked in place: a text
-    that contains it in any form is replaced by :data:`WITHHELD` as a whole."""
+    that contains it in any form is replaced by :data:`WITHHELD` as a whole; for such a key that starts with
+    ``sk-``, only the forms with ``sk-`` count (``sk-1234``: not the ``1234`` of "after 12340 ms")."""
     for secret in secrets:
-        forms = sorted(_forms(secret), key=len, reverse=True)
-        if len(secret.removeprefix("sk-")) < SHORT_KEY:
+        short = len(secret.removeprefix("sk-")) < SHORT_KEY
+        forms = sorted(_forms(secret, bare=not short), key=len, reverse=True)
+        if short:
             if any(form in text for form in forms):
                 return WITHHELD
             continue
