@@ -40,7 +40,8 @@ class CordonAction(Action):
         pods = _running_on(ctx.api, target.name)
         warnings: list[str] = []
         if cordon:
-            warnings.append(f"{len(pods)} pod{'s' if len(pods) != 1 else ''} keep running on {target.name}: cordon "
+            pods_keep = "1 pod keeps" if len(pods) == 1 else f"{len(pods)} pods keep"
+            warnings.append(f"{pods_keep} running on {target.name}: cordon "
                             "evicts nothing (kubectl drain would)")
             warnings += self._cordon_warnings(ctx, target.name, node)
         elif node_ready(node) is not True:

@@ -187,6 +187,8 @@ class ActionRunner:
 
 def _tell(line: str) -> None:
     """One line on stderr after the dashboard's screen is gone; a terminal that went away is no error."""
+    if sys.stderr is None:  # started without one: print(file=None) would write to stdout
+        return
     try:
         print(f"homelab-tui: {line}", file=sys.stderr, flush=True)
     except (OSError, ValueError, AttributeError):  # closed, or no stderr at all
