@@ -104,6 +104,10 @@ class HomelabApp(App[None]):
     def _start_sources(self) -> None:
         self.services.kube.start(on_change=self._cluster_updates.notify)
         self._poller.start()
+        # the Secrets screen's fingerprints need this install's key: read (or, the first time, made and fsynced)
+        # here in a worker, not on the UI thread when the first secret is drawn
+        self.run_worker(_load_fingerprint_key, name="fingerprint key", group="warm-up", thread=True,
+                        exit_on_error=False)
 
     def on_unmount(self) -> None:
         self.services.close()
@@ -197,3 +201,9 @@ class HomelabApp(App[None]):
 def make_app(services: Services, *, clock: Callable[[], float] = time.time) -> HomelabApp:
     """The one way to build the dashboard (the CLI and the tests both call it)."""
     return HomelabApp(services, clock=clock)
+
+
+def _load_fingerprint_key() -> None:
+    from homelab_tui.actions.secret_value import fingerprint_problem
+
+    fingerprint_problem()  # loads and caches the key; a problem is shown where fingerprints are (Secrets)

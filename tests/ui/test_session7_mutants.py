@@ -14,6 +14,8 @@ from homelab_tui.actions.base import Outcome, Plan, Target
 from homelab_tui.ui.action_types import RunState
 from homelab_tui.ui.actions_runner import ACTION_GROUP, ActionRunner
 from homelab_tui.ui.executor import WorkerExecutor
+from homelab_tui.ui.screens.overview import OverviewScreen
+from tests.ui.conftest import build_app, settle
 
 
 async def test_only_the_action_runners_jobs_run_in_threads_an_exit_waits_for() -> None:
@@ -81,3 +83,13 @@ def test_leaving_during_an_action_says_on_stderr_when_its_audit_line_is_missing(
         "homelab-tui: ✖ cancelled: Scale Deployment apps/n8n: cancelled at a safe point",
         "homelab-tui: warning: audit log not written: disk full"]
 
+
+
+async def test_the_fingerprint_key_is_made_in_a_worker_at_start_not_when_secrets_are_first_drawn(
+        tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    key = tmp_path / "homelab-tui" / "fingerprint.key"
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, OverviewScreen) and key.is_file()  # Secrets was never opened
