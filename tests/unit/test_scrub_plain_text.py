@@ -28,7 +28,8 @@ TOKENS = [
     "9f8e7d6c5b4a392817069f8e7d6c5b4a39281706", "tokens/9f8e7d6c5b4a392817069f8e7d6c5b4a",
     "K10a3f9c8e7d6b5a4f3e2d1c0b9a8f7e6d5::server:x",
     "Zq8/Rt5+Wm3=Hk7/Pn2+Lx9", "/home/tom/.config/kubelogin/cache/Xq7Lm2Np9Rt4Vw8Yz1Ab3Cd5",
-    "c0ffee12-9d8e-4f7a-b6c5-0987654321fe", "sk-" + "proj-Zq8Rt5Wm3Hk7Pn2Lx9Vb4Nc6"  # made up, like every token here, "abcdef.0123456789abcdef",
+    # made up, like every token here (the sk- key built from parts, so secret scanners do not take it for a real one)
+    "c0ffee12-9d8e-4f7a-b6c5-0987654321fe", "sk-" + "proj-Zq8Rt5Wm3Hk7Pn2Lx9Vb4Nc6", "abcdef.0123456789abcdef",
 ]
 
 
