@@ -8,19 +8,16 @@ rollout's steps (maxSurge / maxUnavailable), with the core/v1 Event fields kubec
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from kubernetes import client, config, watch
 
 from tests.conftest import wait_until
 from tests.integration.kube_server import KubeServer
+from tests.integration.test_kube_api_kubectl import KUBECTL
 
 pytestmark = pytest.mark.kubectl
-KUBECTL = shutil.which("kubectl", path=str(Path(sys.executable).parent)) or shutil.which("kubectl")
 T = 10
 
 

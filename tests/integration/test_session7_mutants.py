@@ -3,18 +3,15 @@ the liveness probe dating quiet watches, against the simulated home-lab."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from homelab_tui.actions import registry
 from homelab_tui.actions.base import ActionContext, Target
-from homelab_tui.sources.kube import KubeSource
-from homelab_tui.sources.kube_client import KubeTarget
 from tests.conftest import wait_until
-from tests.integration.freeze_proxy import FreezeProxy
 from tests.integration.lab_actions import lab_context
-from tests.integration.test_watch_liveness import JUMP, SETTINGS, Clock
+from tests.integration.test_watch_liveness import JUMP, Clock, probing_source
 
 
 @pytest.fixture
@@ -89,16 +86,9 @@ def test_restarting_a_gpu_deployment_scaled_to_zero_is_not_refused_on_a_cordoned
     assert not any("cordoned" in w for w in plan.warnings)
 
 
-@pytest.fixture
-def proxy(lab) -> Iterator[FreezeProxy]:
-    with FreezeProxy(int(lab.kube_url.rsplit(":", 1)[1])) as running:
-        yield running
-
-
 def test_a_silent_api_shows_the_data_as_of_the_last_answered_probe_not_of_the_first_list(lab, proxy, tmp_path) -> None:
     clock = Clock()
-    src = KubeSource(KubeTarget(str(proxy.kubeconfig(lab.kubeconfig_path, tmp_path / "kc"))), SETTINGS,
-                     clock=clock, min_backoff=0.1, liveness_interval=0.3, liveness_timeout=1.0)
+    src = probing_source(lab, proxy, tmp_path, clock)
     probes = lab.faults["kubernetes"].requests
     src.start()
     try:

@@ -11,9 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
-
-import pytest
+from typing import Any
 
 from homelab_tui.config import KubernetesSettings
 from homelab_tui.demo.runner import DemoLab
@@ -39,10 +37,10 @@ class Clock:
         return time.time() + self.offset
 
 
-@pytest.fixture
-def proxy(lab: DemoLab) -> Iterator[FreezeProxy]:
-    with FreezeProxy(int(lab.kube_url.rsplit(":", 1)[1])) as running:
-        yield running
+def probing_source(lab: DemoLab, proxy: FreezeProxy, tmp_path: Path, clock: Clock) -> KubeSource:
+    """A watch cache on the lab through ``proxy``, probing liveness every 0.3 s with a 1 s timeout."""
+    return KubeSource(KubeTarget(str(proxy.kubeconfig(lab.kubeconfig_path, tmp_path / "kc"))), SETTINGS,
+                      clock=clock, min_backoff=0.1, liveness_interval=0.3, liveness_timeout=1.0)
 
 
 def _replicas(src: KubeSource, namespace: str, name: str) -> int | None:
@@ -54,8 +52,7 @@ def _replicas(src: KubeSource, namespace: str, name: str) -> int | None:
 
 def test_a_silent_api_fails_the_source_from_when_it_was_last_heard_and_recovers(lab, proxy, tmp_path) -> None:
     clock = Clock()
-    src = KubeSource(KubeTarget(str(proxy.kubeconfig(lab.kubeconfig_path, tmp_path / "kc"))), SETTINGS,
-                     clock=clock, min_backoff=0.1, liveness_interval=0.3, liveness_timeout=1.0)
+    src = probing_source(lab, proxy, tmp_path, clock)
     requests = lab.faults["kubernetes"].requests
     src.start()
     try:
