@@ -288,7 +288,8 @@ class GpuModeAction(Action):
             state = self._state_text(ctx)
             # a 409 storm mid-way is a failure of this (still recorded) switch, not a refusal
             kind = type(exc) if isinstance(exc, ActionError) and not isinstance(exc, ConflictError) else ActionError
-            raise kind(f"{record.title} failed: {exc}; now {state}; recorded as half-done") from None
+            verb = "stopped" if isinstance(exc, CancelledError) else "failed"  # Ctrl-C / q is no failure
+            raise kind(f"{record.title} {verb}: {exc}; now {state}; recorded as half-done") from None
         return Outcome(True, "ok", f"GPU mode is {steps.to_mode} ({self._state_text(ctx)})")
 
     def _claim_failed(self, ctx: ActionContext, record: PendingSwitch, error: KubeError) -> ActionError:

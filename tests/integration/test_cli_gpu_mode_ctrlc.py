@@ -25,7 +25,7 @@ from homelab_tui.demo.runner import DemoLab
 
 ASKED = "homelab-tui: gpu-mode: interrupted: asking the switch to stop at its next safe point"
 #: the safe point is wherever the switch next looks at its cancel event (e.g. the next poll of a wait)
-STOPPED = "homelab-tui: gpu-mode: interrupted: the switch stopped at a safe point: switch ml → r1 failed: cancelled "
+STOPPED = "homelab-tui: gpu-mode: interrupted: the switch stopped at a safe point: switch ml → r1 stopped: cancelled "
 OFFERS = "left half-done (not rolled back): roll back to GPU mode ml with `homelab-tui gpu-mode ml`, or retry " \
          "switching to r1 with `homelab-tui gpu-mode r1`"
 
@@ -93,7 +93,7 @@ def test_one_ctrl_c_waits_for_the_safe_point_audits_it_and_exits_130(lab: DemoLa
     assert done.returncode == 130, done.stdout + done.stderr
     # the worker was waited for: its audit line is there (a command that returns at once leaves none)
     assert [(e["action"], e["outcome"]) for e in _audit(tmp_path)] == [("gpu-mode", "cancelled")], done.stderr
-    assert "failed: cancelled " in _audit(tmp_path)[0]["message"]
+    assert "switch ml → r1 stopped: cancelled " in _audit(tmp_path)[0]["message"]
     err = done.stderr.splitlines()
     assert [line for line in err if line.startswith("homelab-tui:")] == [
         next(line for line in err if line.startswith(ASKED)), next(line for line in err if line.startswith(STOPPED))]
