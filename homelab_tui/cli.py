@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, Sequence
 
 from homelab_tui import __version__
 from homelab_tui.config_checks import MAX_SECONDS
+from homelab_tui.output import say as _say, write_out
 from homelab_tui.errors import (DEBUG_VARIABLE, EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE,
                                 ConfigError, HomelabError, crash_line)
 
@@ -42,6 +43,8 @@ exit codes:
        message says if it was rolled back)
   6    gpu-mode status: conflicting state (more than one vLLM deployment up)
   130  interrupted
+  agent: 0 when stopped (SIGINT/SIGTERM/SIGHUP, or its code changed), 3 bad configuration at start, 1 cannot
+       serve (its directory is not private, another agent already serves the same kubeconfig, context, config)
   check uses the Nagios codes instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
   (3 also for bad input, and when the result could not be written, e.g. a closed pipe)
 
@@ -125,7 +128,8 @@ def _step(text: str) -> float:
     return value
 
 
-def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool, read_only_help: bool = True) -> None:
+def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool, read_only_help: bool = True,
+                      demo_help: bool = True) -> None:
     """The flags every command but demo-server takes (``check`` is read-only anyway: --read-only is accepted
     there, and not offered in its --help)."""
     d = argparse.SUPPRESS if suppress else None
@@ -137,7 +141,8 @@ def _add_global_flags(p: argparse.ArgumentParser, *, suppress: bool, read_only_h
     p.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS if suppress else False,
                    help="refuse every action that changes the cluster" if read_only_help else argparse.SUPPRESS)
     p.add_argument("--demo", action="store_true", default=argparse.SUPPRESS if suppress else False,
-                   help="run against the simulated home-lab, started in-process on 127.0.0.1")
+                   help="run against the simulated home-lab, started in-process on 127.0.0.1" if demo_help
+                   else argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,12 +194,25 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--full-health", action="store_true",
                        help="also call LiteLLM's full /health (every model, the PAID tier too) and save the "
                             "result under $XDG_STATE_HOME/homelab-tui/ for the runs within litellm.health_interval")
+    check.add_argument("--no-agent", action="store_true",
+                       help="read the sources even when a homelab-tui agent serves these files")
+    agent = sub.add_parser(
+        "agent", help="keep the sources open and answer check in milliseconds (a long-running process)",
+        description="Watch the cluster and keep the sources' connections, and answer `homelab-tui check` (same "
+                    "kubeconfig, context and config) over a Unix socket only this user can reach, in "
+                    "$XDG_RUNTIME_DIR/homelab-tui/, /run/user/UID/homelab-tui/ or /tmp/homelab-tui-UID/. It declines "
+                    "whenever its watches cannot stand in for check's lists (check then reads the sources itself). "
+                    "Serves until SIGINT, SIGTERM or SIGHUP and exits 0. Run it under `systemd --user`, tmux or "
+                    "nohup; without it check reads the sources itself.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_global_flags(agent, suppress=True, read_only_help=False, demo_help=False)
 
     from homelab_tui.cli_gpu import add_gpu_mode_parser
 
     gpu = add_gpu_mode_parser(sub)
     _add_global_flags(gpu, suppress=True)
-    parser.commands = {"demo-server": demo, "check": check, "gpu-mode": gpu}
+    parser.commands = {"demo-server": demo, "check": check, "gpu-mode": gpu, "agent": agent}
     return parser
 
 
@@ -216,7 +234,7 @@ def run() -> None:
     if one_shot:
         gc.disable()  # it reads the cluster once and exits: the collector's passes over it find nothing
     code = main(argv)
-    if one_shot or command is None:
+    if one_shot or command in (None, "agent"):
         for stream in (sys.stdout, sys.stderr):
             try:
                 if stream is not None:  # None: the program started with that descriptor closed
@@ -238,6 +256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo_server(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "agent":
+            if getattr(args, "demo", False):
+                raise ConfigError("agent takes no --demo: give it the kubeconfig and config of demo-server")
+            from homelab_tui.agent import run_agent
+
+            return run_agent(args)
         if args.command == "gpu-mode":
             from homelab_tui.cli_gpu import run_gpu_mode
             from homelab_tui.config import LITELLM_KEY_ENV
@@ -300,18 +324,22 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from homelab_tui.check import render_json, render_table, run_check
-    from homelab_tui.model.overview import resolve_areas
+    from homelab_tui.agent_link import check_via_agent
+
+    try:
+        answer = check_via_agent(args)  # before any other import: a running agent answers in a few ms
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if answer is not None:
+        output, code, warnings = answer
+        for line in warnings:
+            _say(line)
+        return code if write_out(output) else EXIT_CHECK_UNKNOWN
+    from homelab_tui.check import areas_from_flags, render_json, render_table, run_check
     from homelab_tui.services import build_services, demo_services
     from homelab_tui.sources.litellm_cache import HealthCache
 
-    try:
-        areas = resolve_areas(args.only) if args.only is not None else None
-    except ValueError as exc:
-        raise ConfigError(f"--only: {exc}") from None
-    if areas == ():
-        raise ConfigError("--only: no area named (known: nodes, namespaces, certificates, storage, gpu, "
-                          "inference, conventions)")
+    areas = areas_from_flags(args.only)
     settings = _load_settings(args)
     _check_kubeconfig_flag(args)
     if args.demo:
@@ -329,41 +357,6 @@ def _check(args: argparse.Namespace) -> int:
              "the next runs cannot reuse it")
     return report.exit_code if write_out(render_json(report) if args.json else render_table(report)) \
         else EXIT_CHECK_UNKNOWN
-
-
-def write_out(text: str) -> bool:
-    """Print ``text``; characters stdout's encoding lacks become '?'. False when stdout is closed or broken."""
-    out = sys.stdout
-    if out is None:  # started with stdout closed (>&-)
-        _say("homelab-tui: cannot write the result: stdout is closed")
-        return False
-    try:
-        if hasattr(out, "reconfigure"):
-            out.reconfigure(errors="replace")
-        out.write(text + "\n")
-        out.flush()
-    except OSError as exc:  # BrokenPipeError: the reader went away (| head -c0)
-        # Python flushes stdout again at exit: point it at /dev/null so that flush cannot fail too
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, out.fileno())
-        except (OSError, ValueError):
-            pass
-        finally:
-            os.close(devnull)
-        _say(f"homelab-tui: cannot write the result: {exc.strerror or type(exc).__name__}")
-        return False
-    return True
-
-
-def _say(line: str) -> None:
-    """One line on stderr, if stderr is still there (never on stdout: ``print(file=None)`` would write there)."""
-    if sys.stderr is None:
-        return
-    try:
-        print(line, file=sys.stderr, flush=True)
-    except (OSError, ValueError):
-        pass
 
 
 def _demo_server(args: argparse.Namespace) -> int:

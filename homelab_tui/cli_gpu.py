@@ -15,10 +15,10 @@ import time
 from types import FrameType
 from typing import TYPE_CHECKING, Callable, TextIO
 
-from homelab_tui.config import Settings
 from homelab_tui.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
+    from homelab_tui.config import Settings
     from homelab_tui.actions.base import Action, ActionContext, Outcome, Plan
 
 EXIT_REFUSED = 4

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from homelab_tui.config_checks import validate
 from homelab_tui.errors import ConfigError
+from homelab_tui.paths import default_config_path, xdg_state_home
 
 LITELLM_KEY_ENV = "HOMELAB_TUI_LITELLM_KEY"
 
@@ -38,16 +39,6 @@ HOMELAB_NAMESPACES: dict[str, str] = {
 }
 
 
-def xdg_config_home() -> Path:
-    return Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-
-
-def xdg_state_home() -> Path:
-    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-
-
-def default_config_path() -> Path:
-    return xdg_config_home() / "homelab-tui" / "config.toml"
 
 
 def default_audit_path() -> Path:

@@ -7,7 +7,7 @@ The UI receives a :class:`Services` in its constructor (the factory in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from homelab_tui.config import Settings
 from homelab_tui.model.cluster import ClusterState
@@ -134,12 +134,15 @@ def static_services(state: DashboardState, settings: Settings | None = None, *, 
 
 
 def build_services(settings: Settings, *, kubeconfig: str | None = None, context: str | None = None,
-                   read_only: bool = False, litellm_key: str | None = None) -> Services:
+                   read_only: bool = False, litellm_key: str | None = None,
+                   environ: Mapping[str, str] | None = None) -> Services:
     """The real sources for a cluster. Nothing here blocks: connections happen in workers.
 
     A LiteLLM key that cannot be read is the LiteLLM source's error (the Inference area UNKNOWN, naming
     the file), not a failure of the whole program: the other areas never use it. The context shown is
-    the one asked for, else the kubeconfig's current context, also while the API cannot be read."""
+    the one asked for, else the kubeconfig's current context, also while the API cannot be read. ``environ``:
+    where the key's variable is looked up instead of the process environment (``homelab-tui agent`` took it
+    out of its environment at start)."""
     from homelab_tui.config import read_litellm_key
     from homelab_tui.errors import ConfigError
     from homelab_tui.sources.kube import KubeSource
@@ -152,7 +155,7 @@ def build_services(settings: Settings, *, kubeconfig: str | None = None, context
     key, key_error = litellm_key, ""
     if key is None:
         try:
-            key = read_litellm_key(settings)
+            key = read_litellm_key(settings, environ)
         except ConfigError as exc:
             key_error = str(exc)
     target = KubeTarget(kubeconfig, context)

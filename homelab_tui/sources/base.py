@@ -54,6 +54,12 @@ class SnapshotKeeper(Generic[T]):
             self._snap = self._snap.failed(str(error), self.clock())
             return self._snap
 
+    def forget(self) -> None:
+        """Back to "never read": the next failure has no earlier data to keep (``homelab-tui agent``: each
+        ``check`` it answers judges only its own read, as a ``check`` of its own would)."""
+        with self._lock:
+            self._snap = Snapshot(self._snap.source)
+
 
 class StaticSource(Generic[T]):
     """A source that always answers the same snapshot (tests, screenshots, unconfigured sources)."""

@@ -63,12 +63,9 @@ class KubeTarget:
         return self._raw(environ)[0]
 
     def _raw(self, environ: Mapping[str, str] | None) -> tuple[str, str]:
-        env = os.environ if environ is None else environ
-        if self.kubeconfig is not None:
-            return "--kubeconfig", self.kubeconfig
-        if env.get("KUBECONFIG"):
-            return "$KUBECONFIG", env["KUBECONFIG"]
-        return "the default", str(Path.home() / ".kube" / "config")
+        from homelab_tui.paths import kubeconfig_spec
+
+        return kubeconfig_spec(self.kubeconfig, environ)
 
 
 def _status_from_body(status: int, body: bytes | str | None, fallback: str) -> KubeError:

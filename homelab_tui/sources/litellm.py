@@ -198,6 +198,10 @@ class LiteLLMSource:
             failure = live_error or failure
             return self._keeper.failure(failure) if failure else snap
 
+    def forget(self) -> None:
+        """Drop what earlier reads left (see :meth:`SnapshotKeeper.forget`)."""
+        self._keeper.forget()
+
     def current(self) -> Snapshot[LiteLLMData]:
         return self._keeper.current()
 

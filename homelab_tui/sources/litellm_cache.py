@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 
-from homelab_tui.config import xdg_state_home
+from homelab_tui.paths import xdg_state_home
 from homelab_tui.model.metrics import AliasHealth, TierHealth
 
 VERSION = 1

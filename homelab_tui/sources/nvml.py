@@ -117,6 +117,10 @@ class NvmlGpuSource:
             if shutdown:  # close() came meanwhile
                 self._shutdown()
 
+    def forget(self) -> None:
+        """Drop what earlier reads left (see :meth:`SnapshotKeeper.forget`)."""
+        self._keeper.forget()
+
     def current(self) -> Snapshot[GpuTelemetry]:
         with self._lock:
             ok, since = self._nvml_ok, self._calling_since

@@ -88,6 +88,10 @@ class PrometheusSource:
 
     # ------------------------------------------------------------------ PolledSource
 
+    def forget(self) -> None:
+        """Drop what earlier reads left (see :meth:`SnapshotKeeper.forget`)."""
+        self._keeper.forget()
+
     def refresh(self, history: bool = True) -> Snapshot[MetricsData]:
         """Run every query; without ``history`` only the instant ones (``check`` draws no sparkline)."""
         at = self._clock() if self._clock is not None else None
