@@ -13,8 +13,9 @@ For each scale it starts ``homelab-tui demo-server --scale N`` and measures, as 
 5. requests per minute to each demo server in the steady state (the servers count them): the Kubernetes API must
    see no list calls once the watches run;
 6. ``homelab-tui check --json`` wall time versus ``kubectl get pods,deployments,pvc,certificates,ingressroutes -A
-   -o json`` against the same server, in the same run, as a ratio; beside them ``bench/python_floor.py``, which
-   sends exactly the requests ``check`` sends and judges nothing (the floor under any Python ``check``).
+   -o json`` against the same server, in the same run, as a ratio: answered by a running ``homelab-tui agent``
+   (ADR-011) and on its own (``--no-agent``); beside them ``bench/python_floor.py``, which sends exactly the
+   requests ``check`` sends on its own and judges nothing (the floor under any one-shot Python ``check``).
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ class DemoServer:
         self.proc.wait(timeout=30)
 
 
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 # ---------------------------------------------------------------------------- the program in a pty
 
 
@@ -122,10 +130,7 @@ class Dashboard:
         return (int(fields[11]) + int(fields[12])) / TICKS
 
     def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return rss_mb(self.proc.pid)
 
     def key(self, k: bytes) -> None:
         os.write(self.master, k)
@@ -245,31 +250,58 @@ def floor_requests(info: dict) -> dict:
 
 
 def measure_check(info: dict, runs: int, tmp: Path, server: DemoServer) -> dict:
-    env = {**os.environ}
-    check = [exe("homelab-tui"), "check", "--json", "--kubeconfig", info["kubeconfig"], "--config", info["config"]]
+    """``check --json`` with and without ``homelab-tui agent`` (ADR-011), kubectl and the Python floor, interleaved."""
+    run_dir = tmp / "run"
+    run_dir.mkdir(mode=0o700, exist_ok=True)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(run_dir), "XDG_STATE_HOME": str(tmp / "state")}
+    files = ["--kubeconfig", info["kubeconfig"], "--config", info["config"]]
+    check = [exe("homelab-tui"), "check", "--json", *files]
+    direct = [*check, "--no-agent"]
     kubectl = [exe("kubectl"), "--kubeconfig", info["kubeconfig"], "get",
                "pods,deployments,pvc,certificates,ingressroutes", "-A", "-o", "json"]
     spec = tmp / "floor-requests.json"
     spec.write_text(json.dumps(floor_requests(info)))
     floor = [sys.executable, str(ROOT / "bench" / "python_floor.py"), str(spec)]
     # the floor must send what check sends: the same number of requests to each server
-    sent = []
-    for cmd in (check, floor):
-        before = server.counters()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=120)
-        after = server.counters()
-        sent.append({name: sum(after[name].values()) - sum(before[name].values()) for name in after})
+    sent = [_sent(server, cmd, env) for cmd in (direct, floor)]
     if sent[0] != sent[1]:
         sys.exit(f"bench: python_floor.py sent {sent[1]}, check sent {sent[0]}")
-    t_check, t_kubectl, t_floor = [], [], []
-    for _ in range(runs):
-        for cmd, bucket in ((check, t_check), (kubectl, t_kubectl), (floor, t_floor)):
-            t0 = time.perf_counter()
-            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=120)
-            bucket.append(time.perf_counter() - t0)
-    c, k, f = statistics.median(t_check), statistics.median(t_kubectl), statistics.median(t_floor)
-    return {"check_s": round(c, 3), "kubectl_s": round(k, 3), "check_over_kubectl": round(c / k, 2),
-            "python_floor_s": round(f, 3), "python_floor_over_kubectl": round(f / k, 2)}
+    agent = subprocess.Popen([exe("homelab-tui"), "agent", *files], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        if "serving check" not in (agent.stderr.readline() if agent.stderr else ""):
+            sys.exit("bench: homelab-tui agent did not start")
+        warm = subprocess.run(check, capture_output=True, text=True, env=env, timeout=120)  # the watches load
+        if not json.loads(warm.stdout)["agent"]:
+            sys.exit("bench: check did not ask the agent")
+        before = server.counters()["kubernetes"].get("GET list", 0)
+        via_agent = _sent(server, check, env)
+        lists = server.counters()["kubernetes"].get("GET list", 0) - before
+        if lists:  # the liveness probe (GET /version) may land in the window; a list must not
+            sys.exit(f"bench: check through the agent made {lists} Kubernetes list calls")
+        times: dict[str, list[float]] = {"check": [], "agent": [], "kubectl": [], "floor": []}
+        for _ in range(runs):
+            for name, cmd in (("check", direct), ("agent", check), ("kubectl", kubectl), ("floor", floor)):
+                t0 = time.perf_counter()
+                subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=120)
+                times[name].append(time.perf_counter() - t0)
+        agent_rss = rss_mb(agent.pid)
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(timeout=30)
+    c, a, k, f = (statistics.median(times[n]) for n in ("check", "agent", "kubectl", "floor"))
+    return {"check_agent_s": round(a, 3), "check_agent_over_kubectl": round(a / k, 2),
+            "check_s": round(c, 3), "kubectl_s": round(k, 3), "check_over_kubectl": round(c / k, 2),
+            "python_floor_s": round(f, 3), "python_floor_over_kubectl": round(f / k, 2),
+            "requests_per_agent_check": via_agent, "agent_rss_mb": round(agent_rss, 1)}
+
+
+def _sent(server: DemoServer, cmd: list[str], env: dict) -> dict[str, int]:
+    """Requests ``cmd`` made to each simulated server, from their counters."""
+    before = server.counters()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=120)
+    after = server.counters()
+    return {name: sum(after[name].values()) - sum(before[name].values()) for name in after}
 
 
 def _median(values: list[float]) -> float | None:
@@ -280,7 +312,8 @@ def _median(values: list[float]) -> float | None:
 
 
 TARGETS = {"first_paint_s": 0.6, "all_panels_s": 1.5, "idle_cpu_overview_pct": 2.0, "idle_cpu_namespaces_pct": 2.0,
-           "rss_mb": 150.0, "change_to_screen_ms": 250.0, "kube_list_calls_per_min": 0.0, "check_over_kubectl": 1.0}
+           "rss_mb": 150.0, "change_to_screen_ms": 250.0, "kube_list_calls_per_min": 0.0,
+           "check_agent_over_kubectl": 1.0, "check_over_kubectl": 1.0}
 
 
 MEASURES = ("start", "idle", "change", "check")
@@ -295,6 +328,9 @@ def main() -> int:
     ap.add_argument("--only", default=",".join(MEASURES),
                     help=f"comma-separated measurements (default: all of {','.join(MEASURES)})")
     args = ap.parse_args()
+    # the programs measured run as installed: with their bytecode cached (pip writes it; a sandbox may set
+    # PYTHONDONTWRITEBYTECODE, which would make every start compile the package again)
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     only = set(args.only.split(","))
     if not only <= set(MEASURES):
         ap.error(f"--only: unknown {', '.join(sorted(only - set(MEASURES)))}")
@@ -342,8 +378,10 @@ def _print_table(results: dict) -> None:
     for s in scales:
         row = results["scales"][s]
         if "check_s" in row:
-            print(f"check at {s}×: {row['check_s']} s, kubectl {row['kubectl_s']} s, python_floor.py "
-                  f"{row['python_floor_s']} s (floor ÷ kubectl {row['python_floor_over_kubectl']})")
+            print(f"check at {s}×: {row['check_agent_s']} s through the agent, {row['check_s']} s without, kubectl "
+                  f"{row['kubectl_s']} s, python_floor.py {row['python_floor_s']} s (floor ÷ kubectl "
+                  f"{row['python_floor_over_kubectl']}); requests per check through the agent: "
+                  f"{json.dumps(row['requests_per_agent_check'])}; the agent's RSS {row['agent_rss_mb']} MB")
         if "requests_per_min" in row:
             print(f"requests/min at {s}×: {json.dumps(row['requests_per_min'])}")
 
