@@ -3,7 +3,6 @@ kubeconfig/context/config, and who may connect."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import socket
 import stat
@@ -12,6 +11,7 @@ from pathlib import Path
 
 from homelab_tui.agent_link import MAX_SOCKET_PATH, private_dir_problem, socket_name
 from homelab_tui.errors import EXIT_FAILURE, HomelabError
+from homelab_tui.paths import try_lock
 
 
 class AgentError(HomelabError):
@@ -80,15 +80,12 @@ class AgentSocket:
     def _take_lock(self, folder: Path) -> None:
         path = folder / f"agent-{self.key}.lock"
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            fd = try_lock(path)
         except OSError as exc:
             raise AgentError(f"cannot open {path}: {exc.strerror or exc}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
+        if fd is None:
             raise AgentError("another agent already serves these kubeconfig, context and config files at "
-                             f"{self.path}") from None
+                             f"{self.path}")
         self._lockfile = fd
 
     def close(self) -> None:

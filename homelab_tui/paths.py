@@ -7,6 +7,7 @@ for those imports.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 from typing import Mapping
@@ -33,3 +34,16 @@ def kubeconfig_spec(flag: str | None, environ: Mapping[str, str] | None = None) 
     if env.get("KUBECONFIG"):
         return "$KUBECONFIG", env["KUBECONFIG"]
     return "the default", str(Path.home() / ".kube" / "config")
+
+
+def try_lock(path: Path) -> int | None:
+    """Open (or create, mode 0600, never through a symlink) ``path`` and hold an exclusive ``flock`` on it: the
+    descriptor, which keeps the lock until it is closed or the process ends; None when another process holds
+    it. Raises OSError when the file cannot be opened."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import fcntl
 import os
 import re
 import secrets
@@ -30,6 +29,7 @@ from aiohttp import web
 from homelab_tui.demo.control import create_control_app
 from homelab_tui.demo.faults import Faults
 from homelab_tui.errors import UsageError
+from homelab_tui.paths import try_lock
 
 T = TypeVar("T")
 
@@ -272,15 +272,12 @@ class DemoLab:
         first one's clients at its own ports. The kernel drops the lock when the process ends, however."""
         lock = self.workdir / LOCK_NAME
         try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            fd = try_lock(lock)
         except OSError as exc:
             raise RuntimeError(f"{where}: cannot create {LOCK_NAME}: {exc.strerror or type(exc).__name__}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
+        if fd is None:
             raise UsageError(f"{where}: another demo-server is serving from this directory; nothing was changed "
-                             "(stop it, or give another directory)") from None
+                             "(stop it, or give another directory)")
         self._lock_fd = fd
 
     def _write_files(self) -> None:
