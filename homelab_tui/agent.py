@@ -87,7 +87,8 @@ class Agent:
         self.broken: str | None = None  # why the files cannot be read now (every request is declined)
         self._files: list[str] = []
         self._seen: Fingerprint = ()
-        self._code = fingerprint(code_files())
+        self._code_files = code_files()  # walked once; each check stats them (an upgrade rewrites them)
+        self._code = fingerprint(self._code_files)
         self._socket = AgentSocket(self.folders, self.key)
 
     # ------------------------------------------------------------------ sources
@@ -159,7 +160,7 @@ class Agent:
                 return None  # it gave up while queued: no work for nobody
             if self.stop.is_set():
                 return {"v": PROTOCOL, "declined": "the agent is stopping"}
-            if fingerprint(code_files()) != self._code:
+            if fingerprint(self._code_files) != self._code:
                 say("homelab-tui agent: its code changed (an upgrade?); stopping: start it again")
                 self.stop.set()
                 return {"v": PROTOCOL, "declined": "the agent's code changed"}
