@@ -1,8 +1,8 @@
 """NVML on a real GPU: the path the dashboard takes when it runs on the GPU host.
 
 Skipped where NVML finds no GPU (CI, laptops): there the stand-in tests in ``tests/unit/test_nvml.py``
-cover the logic. Run on a GPU host with ``python -m pytest tests/gpu -q`` (it needs only pynvml and the
-package: ``--noconftest`` keeps the demo lab's imports out).
+cover the logic. Run on a GPU host with ``scripts/gpu-host-check.sh`` or ``python -m pytest --noconftest
+tests/gpu -q`` (``--noconftest``: these tests need none of the suite's fixtures).
 """
 
 from __future__ import annotations

@@ -112,3 +112,24 @@ def test_sparkline_scale_is_fixed_not_relative() -> None:
 def test_buckets_keep_peaks() -> None:
     assert buckets([1.0, 9.0, 2.0, 3.0], 2) == [9.0, 3.0]
     assert buckets([1.0, 2.0], 5) == [1.0, 2.0]
+
+
+def test_a_narrow_processes_panel_shortens_names_never_pids_or_sizes() -> None:
+    """Seen while preparing the GPU-host check (tests/gpu): a long vLLM command line squeezed the PID to
+    '4…' and the size to '9.5 …'. The name gives way; PIDs and sizes stay whole."""
+    from rich.console import Console
+
+    from homelab_tui.model.metrics import GpuProcess, GpuTelemetry
+    from homelab_tui.ui.screens.gpu import processes_panel
+
+    gpu = GpuTelemetry(origin="nvml", node="gpu", model="NVIDIA H100 80GB HBM3", vram_used_bytes=0.0,
+                       vram_total_bytes=80.0 * 2**30, processes=(
+                           GpuProcess(3141592, "python3 -m vllm.entrypoints.openai.api_server --model x", 9.5 * 2**30),
+                           GpuProcess(99, "pid 99", None)))
+    console = Console(width=50, record=True, file=__import__("io").StringIO())
+    console.print(processes_panel(gpu))
+    lines = console.export_text().splitlines()
+    assert "PID" in lines[0] and "VRAM" in lines[0]
+    assert lines[1].lstrip().startswith("3141592 ") and lines[1].rstrip().endswith("9.5 GiB")
+    assert "python3 -m vllm" in lines[1] and "…" in lines[1]
+    assert lines[2].lstrip().startswith("99 ") and lines[2].rstrip().endswith("—")

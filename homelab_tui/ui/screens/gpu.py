@@ -90,12 +90,14 @@ def processes_panel(gpu: GpuTelemetry) -> RenderableType:
     if not gpu.processes:
         return Text("No process using the GPU reported" + (" (DCGM does not list processes)."
                                                           if gpu.origin == "prometheus" else "."), style="dim")
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    table.add_column("PID", justify="right", no_wrap=True)
-    table.add_column("Process / pod", overflow="ellipsis", no_wrap=True)
-    table.add_column("VRAM", justify="right", no_wrap=True)
-    for p in gpu.processes:
-        table.add_row("—" if p.pid is None else str(p.pid), p.name, format_bytes(p.used_bytes))
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=True)
+    rows = [("—" if p.pid is None else str(p.pid), p.name, format_bytes(p.used_bytes)) for p in gpu.processes]
+    # a narrow panel shortens the process name, never a PID or a size
+    table.add_column("PID", justify="right", no_wrap=True, min_width=max(len(r[0]) for r in rows))
+    table.add_column("Process / pod", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("VRAM", justify="right", no_wrap=True, min_width=max(len(r[2]) for r in rows))
+    for row in rows:
+        table.add_row(*row)
     return table
 
 
