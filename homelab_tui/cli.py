@@ -300,15 +300,15 @@ def _check_kubeconfig_flag(args: argparse.Namespace) -> None:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    from homelab_tui.services import build_services, demo_services
+    from homelab_tui.services import deferred_services, demo_services
 
     settings = _load_settings(args)
     _check_kubeconfig_flag(args)
     if args.demo:
         services = demo_services(settings, read_only=args.read_only)
     else:
-        services = build_services(settings, kubeconfig=args.kubeconfig, context=args.context,
-                                  read_only=args.read_only)
+        services = deferred_services(settings, kubeconfig=args.kubeconfig, context=args.context,
+                                     read_only=args.read_only)  # built after the first paint
     app: HomelabApp | None = None
     try:
         from homelab_tui.ui.app import make_app

@@ -80,6 +80,42 @@ class StaticClusterSource:
                 for key in keys}
 
 
+class PendingClusterSource:
+    """Stands in for the Kubernetes source until :func:`deferred_services` has built it, after the first
+    paint: loading, with nothing to start or stop. Nothing on screen can ask it for objects yet (no row
+    exists), but an action or a drill-down that did would be told to try again."""
+
+    name = "kubernetes"
+
+    def __init__(self) -> None:
+        self._snap: Snapshot[ClusterState] = Snapshot(self.name)
+
+    def start(self, on_change: Callable[[], None] | None = None) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def current(self) -> Snapshot[ClusterState]:
+        return self._snap
+
+    def api(self) -> Any:
+        raise self._starting()
+
+    def list_events(self, namespace: str, involved_name: str | None = None,
+                    involved_kind: str | None = None) -> list[dict[str, Any]]:
+        raise self._starting()
+
+    def list_once(self, keys: Sequence[str], namespace: str) -> dict[str, list[dict[str, Any]] | None]:
+        raise self._starting()
+
+    @staticmethod
+    def _starting() -> Exception:
+        from homelab_tui.errors import HomelabError
+
+        return HomelabError("the Kubernetes source is still starting; try again in a moment")
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -94,6 +130,16 @@ class Services:
     closers: list[Callable[[], None]] = field(default_factory=list)
     #: the in-process simulated home-lab (``--demo``), else None
     lab: Any = None
+    #: builds the real sources (:func:`deferred_services`): the dashboard calls it in a worker after its first
+    #: paint and hands the result to :meth:`adopt`; None once they are in place
+    pending: Callable[[], Services] | None = None
+
+    def adopt(self, built: Services) -> None:
+        """Take the sources ``pending`` built (on the UI thread, before any of them is started)."""
+        self.kube, self.prometheus, self.litellm, self.gpu = built.kube, built.prometheus, built.litellm, built.gpu
+        self.context = self.context or built.context
+        self.closers.extend(built.closers)
+        self.pending = None
 
     def state(self) -> DashboardState:
         """Everything the sources currently hold (no I/O)."""
@@ -170,6 +216,28 @@ def build_services(settings: Settings, *, kubeconfig: str | None = None, context
         gpu=make_gpu_source(settings, prometheus),
         context=context or "",
         read_only=read_only,
+    )
+
+
+def deferred_services(settings: Settings, *, kubeconfig: str | None = None, context: str | None = None,
+                      read_only: bool = False) -> Services:
+    """Services for the dashboard whose real sources are built after its first paint.
+
+    :func:`build_services` imports the source modules and PyYAML and reads the kubeconfig for the header's
+    context name: about 0.04 s that kept the first frame waiting (docs/benchmarks.md). Until the app has
+    adopted them, every source shows "loading". Nothing is lost by the wait: build_services reports a
+    kubeconfig or key problem in the sources' own errors, never by raising."""
+    from functools import partial
+
+    return Services(
+        settings=settings,
+        kube=PendingClusterSource(),
+        prometheus=StaticSource(Snapshot("prometheus")),
+        litellm=StaticSource(Snapshot("litellm")),
+        gpu=StaticSource(Snapshot("nvml")),
+        context=context or "",
+        read_only=read_only,
+        pending=partial(build_services, settings, kubeconfig=kubeconfig, context=context, read_only=read_only),
     )
 
 

@@ -18,14 +18,14 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
 from textual.reactive import var
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerFailed, WorkerState
 
 from homelab_tui.errors import DEBUG_VARIABLE, crash_line
 from homelab_tui.model.state import DashboardState
 from homelab_tui.services import Services
 from homelab_tui.ui.commands import ScreenKeysProvider, ScreensProvider
 from homelab_tui.ui.executor import WorkerExecutor
-from homelab_tui.ui.messages import ClusterChanged, SourceRefreshed
+from homelab_tui.ui.messages import ClusterChanged, SourceRefreshed, SourcesBuilt
 from homelab_tui.ui.screens.help import HelpScreen, describe_keys
 from homelab_tui.ui.screens.registry import DEFAULT_MODE, SCREENS, screen_for_area
 from homelab_tui.ui.styles import stylesheet
@@ -102,12 +102,37 @@ class HomelabApp(App[None]):
         self.call_after_refresh(self._start_sources)
 
     def _start_sources(self) -> None:
-        self.services.kube.start(on_change=self._cluster_updates.notify)
-        self._poller.start()
+        if self.services.pending is not None:
+            # the sources themselves are built only now (deferred_services), in a worker; then adopted
+            self.run_worker(self._build_sources, name="build sources", group="warm-up", thread=True)
+        else:
+            self._run_sources()
         # the Secrets screen's fingerprints need this install's key: read (or, the first time, made and fsynced)
         # here in a worker, not on the UI thread when the first secret is drawn
         self.run_worker(_load_fingerprint_key, name="fingerprint key", group="warm-up", thread=True,
                         exit_on_error=False)
+
+    def _build_sources(self) -> None:
+        """Worker thread: build the real sources. A bug here ends the app with one line, as it did when they
+        were built before the app (exit_on_error); a kubeconfig or key problem is a source's error instead."""
+        pending = self.services.pending
+        if pending is not None:
+            self.post_message(SourcesBuilt(pending()))
+
+    def on_sources_built(self, message: SourcesBuilt) -> None:
+        self.services.adopt(message.built)
+        self._poller = Poller(self, {"prometheus": self.services.prometheus, "litellm": self.services.litellm,
+                                     "gpu": self.services.gpu})
+        self.title = self._title()
+        self.latest = self.services.state()
+        self._signature = state_signature(self.latest)
+        self.state = self.latest  # screens re-render: the context line, the sources' names
+        self.refresh_bindings()  # keys that depend on what a source can do (Inference's h and p)
+        self._run_sources()
+
+    def _run_sources(self) -> None:
+        self.services.kube.start(on_change=self._cluster_updates.notify)
+        self._poller.start()
 
     def on_unmount(self) -> None:
         self.services.close()
@@ -184,12 +209,13 @@ class HomelabApp(App[None]):
         a server); ``HOMELAB_TUI_DEBUG=1`` shows where, still without any local variable. Textual's exit
         status (1) and its hand-over of the error to a test's ``run_test`` are kept.
         """
+        cause = error.error if isinstance(error, WorkerFailed) else error  # a worker's bug: name the bug itself
         if os.environ.get(DEBUG_VARIABLE):
             from rich.traceback import Traceback
 
-            where: Any = Traceback.from_exception(type(error), error, error.__traceback__, show_locals=False)
+            where: Any = Traceback.from_exception(type(cause), cause, cause.__traceback__, show_locals=False)
         else:
-            where = Text(crash_line(error))
+            where = Text(crash_line(cause), no_wrap=True, overflow="ignore")  # one line at any width
         self._return_code = 1
         if self._exception is None:  # run_test re-raises it at the end of a test
             self._exception = error
