@@ -2,6 +2,8 @@
 
 The UI receives a :class:`Services` in its constructor (the factory in
 ``homelab_tui.ui.app.make_app``), so tests pass static or demo-backed sources.
+The dashboard's own are :func:`deferred_services`: stand-ins until the app has
+painted once and adopted the real ones, built in a worker.
 """
 
 from __future__ import annotations

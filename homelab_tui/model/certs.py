@@ -20,6 +20,7 @@ from homelab_tui.model.objects import (
 from homelab_tui.model.routes import (
     RouteInfo, all_routes, ingress_hosts, ingress_tls_secret, route_findings,
 )
+from homelab_tui.model.snapshot import expired_text
 
 DAY = 86400.0
 
@@ -100,11 +101,6 @@ def _failure(cert: Any) -> tuple[str, str]:
     if ready and ready.get("status") == "False":
         return as_str(ready.get("reason")), as_str(ready.get("message"))
     return "", ""
-
-
-def expired_text(days: float) -> str:
-    """``expired 3 d ago``; hours under a day (``expired 5 h ago``, never ``0 d``)."""
-    return f"expired {-days * 24:.0f} h ago" if days > -1 else f"expired {-days:.0f} d ago"
 
 
 def cert_verdict(cert: Any, now: float, t: Thresholds) -> tuple[State, str]:

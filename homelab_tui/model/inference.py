@@ -28,7 +28,7 @@ from homelab_tui.config import Backend, Settings
 from homelab_tui.model.cluster import ClusterState
 from homelab_tui.model.fallbacks import litellm_chain
 from homelab_tui.model.health import Finding, State, worst
-from homelab_tui.model.metrics import LiteLLMData, TierHealth
+from homelab_tui.model.metrics import LiteLLMData, TierHealth, not_ready
 from homelab_tui.model.objects import find
 from homelab_tui.model.workloads import workload_counts
 
@@ -83,13 +83,6 @@ class InferenceStatus:
     findings: tuple[Finding, ...] = ()
     #: why LiteLLM could not be read at the last try ("" = it could): nothing is known to answer
     unreadable: str = ""
-
-
-def not_ready(llm: LiteLLMData | None) -> str:
-    """Why a live proxy says it is not ready (``/health/readiness``), "" when it is ready or not alive."""
-    if llm is None or not llm.alive or llm.ready:
-        return ""
-    return str(llm.readiness.get("error") or llm.readiness.get("status") or "no reason given")
 
 
 def _counts(cluster: ClusterState | None, backend: Backend) -> tuple[int | None, int | None]:

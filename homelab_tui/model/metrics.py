@@ -121,3 +121,10 @@ class ProbeResult:
     attempted_fallbacks: int = 0
     latency_ms: float = 0.0
     error: str = ""
+
+
+def not_ready(llm: LiteLLMData | None) -> str:
+    """Why a live proxy says it is not ready (``/health/readiness``), "" when it is ready or not alive."""
+    if llm is None or not llm.alive or llm.ready:
+        return ""
+    return str(llm.readiness.get("error") or llm.readiness.get("status") or "no reason given")

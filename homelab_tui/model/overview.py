@@ -22,17 +22,14 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from homelab_tui.config import Settings
-from homelab_tui.model.certs import cert_findings, cert_rows
 from homelab_tui.model.cluster import ClusterState
-from homelab_tui.model.gpu import derive_gpu_mode
 from homelab_tui.model.health import AreaStatus, Finding, State, worst
-from homelab_tui.model.inference import build_inference
 from homelab_tui.model.metrics import LiteLLMData, MetricsData
-from homelab_tui.model.namespaces import summarize_namespaces
-from homelab_tui.model.nodes import summarize_nodes
 from homelab_tui.model.snapshot import Snapshot, one_line
 from homelab_tui.model.state import DashboardState
-from homelab_tui.model.storage import NO_METRICS, pvc_rows, storage_findings
+
+# Each judge imports its area's model when it first judges: the Overview's first frame has nothing to judge
+# and does not wait for them (about 0.02 s of imports, docs/benchmarks.md); warm_up() loads them in a worker.
 
 #: seconds an area judged from the cluster alone keeps its verdict while the cluster state is unchanged:
 #: a finding that comes from the clock alone (a pod Pending for 5 min, a certificate's days left) shows
@@ -110,6 +107,8 @@ def _from_findings(findings: Iterable[Finding], ok_reason: str) -> _Verdict:
 
 
 def _nodes(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings, now: float) -> _Verdict:
+    from homelab_tui.model.nodes import summarize_nodes
+
     nodes = summarize_nodes(c, now)
     if not nodes:
         return _Verdict(State.UNKNOWN, "no nodes visible", ())
@@ -119,6 +118,8 @@ def _nodes(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s
 
 def _namespaces(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings,
                 now: float) -> _Verdict:
+    from homelab_tui.model.namespaces import summarize_namespaces
+
     summaries = summarize_namespaces(c, s, now)
     ready = sum(n.workloads_ready for n in summaries)
     total = sum(n.workloads_total for n in summaries)
@@ -128,6 +129,8 @@ def _namespaces(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMDat
 
 def _certificates(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings,
                   now: float) -> _Verdict:
+    from homelab_tui.model.certs import cert_findings, cert_rows
+
     rows = cert_rows(c, s, now)
     days = [r.days_left for r in rows if r.days_left is not None]
     ok = f"{len(rows)} hosts" + (f", next expiry in {int(min(days))} d" if days else "")
@@ -139,6 +142,8 @@ def _certificates(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMD
 
 def _storage(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings,
              now: float) -> _Verdict:
+    from homelab_tui.model.storage import NO_METRICS, pvc_rows, storage_findings
+
     rows = pvc_rows(c, m, s)
     pct = [r.percent for r in rows if r.percent is not None]
     ok = f"{len(rows)} PVCs" + (f", fullest {max(pct):.0f} %" if pct else "")
@@ -154,12 +159,16 @@ def _storage(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData],
 
 
 def _gpu(c: ClusterState, m: MetricsData | None, llm: Snapshot[LiteLLMData], s: Settings, now: float) -> _Verdict:
+    from homelab_tui.model.gpu import derive_gpu_mode
+
     g = derive_gpu_mode(c, s, now)
     return _Verdict(g.state, g.reason, g.findings)
 
 
 def _inference(c: ClusterState, m: MetricsData | None, snap: Snapshot[LiteLLMData], s: Settings,
                now: float) -> _Verdict:
+    from homelab_tui.model.inference import build_inference
+
     llm = snap.data if snap.has_data else None
     inf = build_inference(c, llm, s, now, llm_error=snap.error)
     state = inf.state if llm is not None else worst((inf.state, State.UNKNOWN))
@@ -188,6 +197,14 @@ _JUDGES: dict[str, tuple[_Judge, tuple[str, ...]]] = {
     "inference": (_inference, ("kubernetes", "litellm")),
     "conventions": (_conventions, ("kubernetes",)),
 }
+
+
+def warm_up() -> None:
+    """Import the models the Overview's judges use (the dashboard does it in a worker after its first paint)."""
+    import importlib
+
+    for area_model in ("certs", "gpu", "inference", "namespaces", "nodes", "storage"):
+        importlib.import_module(f"homelab_tui.model.{area_model}")
 
 
 def _snapshots(state: DashboardState) -> dict[str, Snapshot]:

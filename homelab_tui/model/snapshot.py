@@ -89,3 +89,8 @@ def freshness_text(snap: Snapshot, now: float | None = None) -> str:
 def _ago(seconds: float) -> str:
     text = format_age(seconds)
     return text if text == "just now" else f"{text} ago"
+
+
+def expired_text(days: float) -> str:
+    """``expired 3 d ago``; hours under a day (``expired 5 h ago``, never ``0 d``)."""
+    return f"expired {-days * 24:.0f} h ago" if days > -1 else f"expired {-days:.0f} d ago"

@@ -118,8 +118,14 @@ class HomelabApp(App[None]):
         pending = self.services.pending
         if pending is not None:
             self.post_message(SourcesBuilt(pending()))
+        from homelab_tui.model.overview import warm_up
+
+        warm_up()  # the area models the first data will be judged with, while the sources connect
 
     def on_sources_built(self, message: SourcesBuilt) -> None:
+        if self._exit:  # quitting: start nothing
+            message.built.close()
+            return
         self.services.adopt(message.built)
         self._poller = Poller(self, {"prometheus": self.services.prometheus, "litellm": self.services.litellm,
                                      "gpu": self.services.gpu})

@@ -132,3 +132,51 @@ async def test_a_bug_in_the_build_ends_the_app_with_one_line(capsys: pytest.Capt
     err = capsys.readouterr().err
     assert "internal error (ZeroDivisionError)" in err and "data in its text" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+FIRST_FRAME_PROBE = """
+import asyncio, json, sys
+from homelab_tui.config import Settings
+from homelab_tui.services import build_services, deferred_services
+from homelab_tui.ui.app import make_app
+
+seen = []
+services = deferred_services(Settings(), kubeconfig=sys.argv[1])
+
+def pending():
+    seen.append(sorted(m for m in sys.modules if m.split(".")[0] in ("homelab_tui", "yaml", "httpx", "kubernetes")))
+    return build_services(Settings(), kubeconfig=sys.argv[1])
+
+services.pending = pending
+
+async def main():
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        while not seen:
+            await pilot.pause(0.05)
+        await pilot.press("q")
+
+asyncio.run(main())
+print(json.dumps(seen[0]))
+"""
+
+
+def test_the_first_frame_waits_for_no_source_module_and_no_area_model(tmp_path) -> None:
+    """What the Overview's first frame no longer waits for (docs/benchmarks.md): the sources' modules, PyYAML
+    and the kubeconfig (built after it), and the models its areas are judged with (there is nothing to judge
+    yet: ``model.overview`` imports them on first use, and a worker loads them meanwhile)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", FIRST_FRAME_PROBE, str(tmp_path / "no-kubeconfig")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    assert "homelab_tui.ui.screens.overview" in loaded and "homelab_tui.model.overview" in loaded  # sanity
+    late = {"yaml", "httpx", "kubernetes", "homelab_tui.sources.kube", "homelab_tui.sources.kube_client",
+            "homelab_tui.sources.kubeconfig", "homelab_tui.sources.litellm", "homelab_tui.sources.prometheus",
+            "homelab_tui.sources.nvml", "homelab_tui.model.certs", "homelab_tui.model.gpu",
+            "homelab_tui.model.inference", "homelab_tui.model.namespaces", "homelab_tui.model.nodes",
+            "homelab_tui.model.storage"}
+    assert not loaded & late, sorted(loaded & late)

@@ -8,7 +8,6 @@ import pytest
 from tests.unit.factories import DAY, NOW, cluster, deployment, exposed, ingressroute, namespace, node, pod, pvc
 
 from homelab_tui.config import HOMELAB_NAMESPACES, Settings
-from homelab_tui.model import overview
 from homelab_tui.model.health import AreaStatus, State
 from homelab_tui.model.metrics import AliasHealth, LiteLLMData, MetricsData, TierHealth, VolumeStats
 from homelab_tui.model.overview import AREAS, build_overview, overall_state, resolve_areas
@@ -189,7 +188,9 @@ def test_a_judge_that_raises_makes_its_area_unknown_not_ok(monkeypatch: pytest.M
     def broken(*args: object) -> None:
         raise RuntimeError("model bug")
 
-    monkeypatch.setattr(overview, "derive_gpu_mode", broken)
+    import homelab_tui.model.gpu as gpu_model  # the GPU judge imports it on first use
+
+    monkeypatch.setattr(gpu_model, "derive_gpu_mode", broken)
     rows = build_overview(_state(_healthy_cluster()), S, NOW)
     by = _by_area(rows)
     assert by["gpu"].state is State.UNKNOWN and by["gpu"].reason == "cannot evaluate: RuntimeError: model bug"

@@ -10,8 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from homelab_tui.model.cluster import ClusterState
-from homelab_tui.model.inference import not_ready
-from homelab_tui.model.metrics import LiteLLMData
+from homelab_tui.model.metrics import LiteLLMData, not_ready
 from homelab_tui.model.snapshot import Snapshot, freshness_text
 from homelab_tui.model.state import DashboardState
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from homelab_tui.model.certs import expired_text
-from homelab_tui.model.snapshot import format_age
+from homelab_tui.model.snapshot import expired_text, format_age
 
 
 def day_text(days: float, warn_days: float) -> str:
