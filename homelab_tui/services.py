@@ -228,8 +228,15 @@ def deferred_services(settings: Settings, *, kubeconfig: str | None = None, cont
     :func:`build_services` imports the source modules and PyYAML and reads the kubeconfig for the header's
     context name: about 0.04 s that kept the first frame waiting (docs/benchmarks.md). Until the app has
     adopted them, every source shows "loading". Nothing is lost by the wait: build_services reports a
-    kubeconfig or key problem in the sources' own errors, never by raising."""
+    kubeconfig or key problem in the sources' own errors, never by raising. The LiteLLM key's variable leaves
+    the environment here, on the calling thread, as :func:`read_litellm_key` would have taken it out."""
+    import os
     from functools import partial
+
+    from homelab_tui.config import LITELLM_KEY_ENV
+
+    environ = dict(os.environ)
+    os.environ.pop(LITELLM_KEY_ENV, None)  # no child (a kubeconfig exec plugin) inherits it, from now on
 
     return Services(
         settings=settings,
@@ -239,7 +246,8 @@ def deferred_services(settings: Settings, *, kubeconfig: str | None = None, cont
         gpu=StaticSource(Snapshot("nvml")),
         context=context or "",
         read_only=read_only,
-        pending=partial(build_services, settings, kubeconfig=kubeconfig, context=context, read_only=read_only),
+        pending=partial(build_services, settings, kubeconfig=kubeconfig, context=context, read_only=read_only,
+                        environ=environ),
     )
 
 

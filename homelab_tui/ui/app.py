@@ -116,8 +116,12 @@ class HomelabApp(App[None]):
         """Worker thread: build the real sources. A bug here ends the app with one line, as it did when they
         were built before the app (exit_on_error); a kubeconfig or key problem is a source's error instead."""
         pending = self.services.pending
-        if pending is not None:
-            self.post_message(SourcesBuilt(pending()))
+        if pending is None:
+            return
+        built = pending()
+        if not self.post_message(SourcesBuilt(built)):  # the app has closed meanwhile: nothing to start
+            built.close()
+            return
         from homelab_tui.model.overview import warm_up
 
         warm_up()  # the area models the first data will be judged with, while the sources connect
@@ -221,7 +225,7 @@ class HomelabApp(App[None]):
 
             where: Any = Traceback.from_exception(type(cause), cause, cause.__traceback__, show_locals=False)
         else:
-            where = Text(crash_line(cause), no_wrap=True, overflow="ignore")  # one line at any width
+            where = Text(crash_line(cause))
         self._return_code = 1
         if self._exception is None:  # run_test re-raises it at the end of a test
             self._exception = error

