@@ -211,11 +211,11 @@ async def test_sources_built_as_the_app_quits_are_closed_not_started() -> None:
 
 def test_the_key_leaves_the_environment_at_once_and_still_reaches_the_build(monkeypatch, tmp_path) -> None:
     """No child started before the build (a kubeconfig exec plugin) may inherit the LiteLLM key."""
-    monkeypatch.setenv(LITELLM_KEY_ENV, "sk-test-not-a-real-key-0000")
+    monkeypatch.setenv(LITELLM_KEY_ENV, "test-key-not-real-0000")
     services = deferred_services(Settings(), kubeconfig=str(tmp_path / "none"))
     assert LITELLM_KEY_ENV not in os.environ
     built = services.pending()
     try:
-        assert built.litellm._key.reveal() == "sk-test-not-a-real-key-0000"  # type: ignore[attr-defined]
+        assert built.litellm._key.reveal() == "test-key-not-real-0000"  # type: ignore[attr-defined]
     finally:
         built.close()
